@@ -24,6 +24,7 @@
 	X(LIMIT,                  limit,                 "configured limit reached") \
 	X(NOTFOUND,               not_found,             "not found") \
 	X(EXISTS,                 exists,                "already exists") \
+	X(BUSY,                   busy,                  "consumer busy, retry later") \
 	/* frame decode (wire/pkt) */ \
 	X(PKT_LINKTYPE,           unsupported_linktype,  "unsupported link type") \
 	X(PKT_L2_TRUNCATED,       l2_truncated,          "link-layer header truncated") \
@@ -43,6 +44,9 @@
 	X(PKT_TCP_TRUNCATED,      tcp_truncated,         "TCP header or payload truncated") \
 	X(PKT_TCP_DOFF,           tcp_bad_data_offset,   "TCP data offset below 5 or past the segment") \
 	X(PKT_FRAG_BAD,           frag_bad,              "IP fragment with inconsistent offset or length") \
+	X(PCAP_PCAPNG,            pcapng_unsupported,    "pcapng file: only classic pcap is read (convert: editcap -F pcap)") \
+	X(UPSTREAM_CIDR,          bad_cidr,              "resolver prefix is not ADDRESS[/LENGTH] (IPv4 or IPv6)") \
+	X(UPSTREAM_HOST_BITS,     cidr_host_bits,        "resolver prefix has address bits set past its length") \
 	/* DNS message parse (wire/dns) */ \
 	X(DNS_HEADER_TRUNCATED,   header_truncated,      "DNS header shorter than 12 octets") \
 	X(DNS_QUESTION_TRUNCATED, question_truncated,    "question section truncated") \
@@ -54,6 +58,7 @@
 	X(DNS_NAME_LABEL_TYPE,    name_bad_label_type,   "label type 0x40/0x80 (reserved or obsolete)") \
 	X(DNS_NAME_TOO_LONG,      name_too_long,         "domain name longer than 255 octets") \
 	X(DNS_NAME_PTR_FORWARD,   name_pointer_forward,  "compression pointer does not point backwards") \
+	X(DNS_NAME_PTR_LOOP,      name_pointer_loop,     "compression pointer loops (not before the last target)") \
 	X(DNS_NAME_PTR_LIMIT,     name_pointer_limit,    "too many compression pointers in one name") \
 	X(DNS_TOO_MANY_RRS,       too_many_rrs,          "more resource records than the parser holds") \
 	X(DNS_SCRATCH_FULL,       scratch_full,          "decompressed names and rdata exceed the scratch space") \
