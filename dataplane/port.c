@@ -73,9 +73,10 @@ int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t nb_queues,
 	/* Jumbo frames: accept the largest the device takes; chained mbufs carry them. */
 	if (info.max_mtu > RTE_ETHER_MTU) {
 		uint16_t mtu = info.max_mtu < 9000 ? info.max_mtu : 9000;
-		if (rte_eth_dev_set_mtu(port_id, mtu) != 0)
-			fprintf(stderr, "dnsift: port %s: cannot set MTU %u (kept default)\n",
-				p->name, mtu);
+		int r = rte_eth_dev_set_mtu(port_id, mtu);
+		if (r != 0 && r != -ENOTSUP)
+			fprintf(stderr, "dnsift: port %s: cannot set MTU %u (kept default): %s\n",
+				p->name, mtu, strerror(-r));
 	}
 	for (uint16_t q = 0; q < nb_queues; q++) {
 		ret = rte_eth_rx_queue_setup(port_id, q, rx_desc, rte_eth_dev_socket_id(port_id),

@@ -547,6 +547,14 @@ int tcp_reasm_segment(struct tcp_reasm *r, const struct tcp_reasm_key *key, uint
 		dseq = seq + 1;
 		if (s == NULL) {
 			s = stream_new(r, key, hash, now_ns);
+		} else if (!s->syn_seen && s->next_seq - dseq <= r->buffer_size) {
+			/*
+			 * The SYN of a stream started midstream, overtaken by its first
+			 * data: same connection, keep the data; only learn the ISN.
+			 */
+			s->syn_seen = true;
+			s->isn = seq;
+			goto data;
 		} else if (!s->syn_seen || s->isn != seq) {
 			stream_clear(r, s);
 			r->stats.syn_restart++;

@@ -14,7 +14,9 @@
  *
  * Sequence handling (all arithmetic modulo 2^32):
  *  - SYN sets the ISN: the next expected byte is ISN + 1 (data on a SYN counts).
- *    A SYN with another ISN on a live stream restarts it (counted syn_restart).
+ *    A SYN with another ISN on a live stream restarts it (counted syn_restart),
+ *    except a SYN that arrives just after its own connection's first data (at
+ *    most buffer_size bytes behind it), which only records the ISN.
  *  - Data on a stream without a seen SYN (capture started mid-connection, or the
  *    stream was freed): the stream starts at that segment, which is assumed to
  *    start a message (counted midstream).
@@ -84,7 +86,8 @@ struct tcp_reasm_key {
 
 /*
  * Called for each complete message. Must not call back into the same instance.
- * Runs on the worker, inside tcp_reasm_segment() / tcp_reasm_expire() calls.
+ * Runs on the worker, inside tcp_reasm_segment() (expiry never delivers: a
+ * stream freed by timeout holds no complete message).
  */
 typedef void (*tcp_reasm_message_fn)(void *ctx, const struct tcp_reasm_key *key,
 				     const uint8_t *msg, uint16_t len);

@@ -119,10 +119,12 @@ int dedup_observe(struct dedup *d, unsigned worker_index, const void *key, uint3
 
 /*
  * Emit every record that is due at now_sec, examining at most budget entries
- * (so one call never stalls), flush the oldest entries early when free memory
- * is below the reserve, and reclaim memory whose grace period has passed.
- * Returns the number of records emitted (>= 0). Housekeeping thread only,
- * registered and online.
+ * (so one call never stalls), and flush the oldest entries early when free
+ * memory is below the reserve. If it removed entries, it then waits for one
+ * grace period (online workers each passing dedup_quiescent() once; offline
+ * ones are not waited for) and returns their memory to the pool. Announces a
+ * quiescent state for the calling thread on entry. Returns the number of
+ * records emitted (>= 0). Housekeeping thread only, registered and online.
  */
 int dedup_expire(struct dedup *d, uint64_t now_sec, unsigned budget);
 

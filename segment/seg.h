@@ -102,7 +102,8 @@ struct seg_writer_stats {
 	uint64_t enospc;		/* disk-full episodes (ENOSPC/EDQUOT) */
 	uint64_t recovered;		/* .part files turned into ready/ segments at create */
 	uint64_t recovered_records;
-	uint64_t abandoned;		/* records lost because stop timed out on a full disk */
+	uint64_t abandoned;		/* records not closed when stop timed out (flushed ones come
+					 * back by recovery of the .part at the next create) */
 	uint64_t seq;			/* sequence of the open segment (or the next one) */
 	uint64_t last_closed_seq;	/* 0 = none closed yet by this writer */
 	uint64_t queue_used;		/* bytes in the handoff ring */

@@ -2,6 +2,7 @@
 /* Unit tests of dataplane/upstream: resolver prefixes, DNS ports, RCU updates. */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -289,7 +290,7 @@ static void *reader_main(void *arg)
 			rd->bad++;
 		if (b != UPSTREAM_QUERY && b != UPSTREAM_FOREIGN)
 			rd->bad++;
-		rd->loops++;
+		__atomic_store_n(&rd->loops, rd->loops + 1, __ATOMIC_RELAXED);
 		urcu_qsbr_quiescent_state();
 	}
 	urcu_qsbr_unregister_thread();
@@ -310,7 +311,11 @@ static void test_runtime_update_under_concurrent_readers(void **state)
 		rd[k].u = u;
 		assert_int_equal(pthread_create(&th[k], NULL, reader_main, &rd[k]), 0);
 	}
-	for (i = 0; i < 2000; i++) {
+	/* Updates must overlap reading: wait until both readers are in their loop. */
+	for (k = 0; k < 2; k++)
+		while (__atomic_load_n(&rd[k].loops, __ATOMIC_RELAXED) == 0)
+			sched_yield();
+	for (i = 0; i < 300; i++) {
 		assert_int_equal(upstream_add(u, "198.51.100.0/24"), 0);
 		assert_int_equal(upstream_add(u, "2001:db8::/32"), 0);
 		assert_int_equal(upstream_del(u, "198.51.100.0/24"), 0);

@@ -4,8 +4,8 @@
  * RFC 3597 for everything else), following what kdig (Knot DNS 3.2) prints:
  *
  *   - names absolute with a trailing dot, root ".", label bytes . \ " ( ) ; @ $
- *     escaped with a backslash, bytes < 0x21 (space included, as kdig does)
- *     or > 0x7e as \DDD;
+ *     and all other punctuation but - _ * / escaped with a backslash, '#' and
+ *     bytes < 0x21 (space included) or > 0x7e as \DDD, exactly as kdig;
  *   - character-strings quoted, " and \ backslash-escaped, bytes < 0x20 or
  *     > 0x7e as \DDD;
  *   - hex (DS digest, SSHFP, TLSA, SMIMEA, ZONEMD, NSEC3 salt, RFC 3597, EUI)
@@ -203,17 +203,20 @@ static void text_base32hex(struct text_out *t, const uint8_t *p, size_t n)
 		text_raw(t, b32[acc << (5 - bits) & 31]);
 }
 
-/* 0 plain, 1 backslash + byte, 2 \DDD. */
+/*
+ * 0 plain, 1 backslash + byte, 2 \DDD. RFC 1035 needs only . \ " ( ) ; @ $
+ * escaped; like kdig we escape every punctuation character but - _ * / (and
+ * '#' as \035), because Knot's zone parser refuses names with, say, a bare
+ * '%' or '|', and an escaped one reads back the same everywhere.
+ */
 static uint8_t label_class(uint8_t b)
 {
-	if (b < 0x21 || b > 0x7e)
-		return 2;
-	switch (b) {
-	case '.': case '\\': case '"': case '(': case ')': case ';': case '@': case '$':
-		return 1;
-	default:
+	if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+	    b == '-' || b == '_' || b == '*' || b == '/')
 		return 0;
-	}
+	if (b < 0x21 || b > 0x7e || b == '#')
+		return 2;
+	return 1;
 }
 
 static void text_label_bytes(struct text_out *t, const uint8_t *p, size_t n)
@@ -406,7 +409,9 @@ static void rd_bitmap(struct text_out *t, struct wire_ctx *c)
 		uint8_t n = wire_ctx_read_u8(c);
 		const uint8_t *bits = wire_ctx_ptr(c);
 
-		if ((int)window <= last || n == 0 || n > 32 || !wire_ctx_can_read(c, n)) {
+		/* RFC 4034 4.1.2: no empty blocks nor trailing zero octets: the text is exact. */
+		if ((int)window <= last || n == 0 || n > 32 || !wire_ctx_can_read(c, n) ||
+		    bits[n - 1] == 0) {
 			wire_ctx_set_error(c, -DNSIFT_EFORMAT);
 			return;
 		}
@@ -586,10 +591,13 @@ static bool text_svc_value(struct text_out *t, uint16_t key, const uint8_t *p, u
 
 	switch (key) {
 	case SVC_MANDATORY:
-		if (n == 0 || n % 2)
+		/* RFC 9460 8: sorted, no duplicates, never "mandatory" itself. */
+		if (n == 0 || n % 2 || wire_get_u16(p) == SVC_MANDATORY)
 			return false;
 		text_raw(t, '=');
 		for (unsigned i = 0; i < n; i += 2) {
+			if (i && wire_get_u16(p + i) <= wire_get_u16(p + i - 2))
+				return false;
 			if (i)
 				text_raw(t, ',');
 			text_svc_key(t, wire_get_u16(p + i));
@@ -656,13 +664,46 @@ static bool text_svc_value(struct text_out *t, uint16_t key, const uint8_t *p, u
 	}
 }
 
+/*
+ * Every key listed in mandatory must be present (RFC 9460 8). Both lists are
+ * strictly increasing by now, so one merge pass checks it in linear time.
+ */
+static bool svc_mandatory_present(const uint8_t *params, size_t len)
+{
+	const uint8_t *mand = NULL;
+	size_t mand_len = 0, pos = 0, m = 0;
+
+	if (len >= 4 && wire_get_u16(params) == SVC_MANDATORY) {
+		mand = params + 4;
+		mand_len = wire_get_u16(params + 2);
+		/* Malformed either way; refuse before reading past the value. */
+		if (mand_len > len - 4 || mand_len % 2)
+			return false;
+	}
+	while (m < mand_len && pos + 4 <= len) {
+		uint16_t key = wire_get_u16(params + pos);
+		if (key == wire_get_u16(mand + m))
+			m += 2;
+		else if (key > wire_get_u16(mand + m))
+			return false;
+		pos += 4u + wire_get_u16(params + pos + 2);
+	}
+	return m >= mand_len;
+}
+
 static void rd_svcb(struct text_out *t, struct wire_ctx *c)
 {
+	const uint8_t *params;
 	int last = -1;
 
 	rd_u16(t, c);
 	text_raw(t, ' ');
 	rd_name(t, c);
+	params = wire_ctx_ptr(c);
+	if (!wire_ctx_error(c) && !svc_mandatory_present(params, wire_ctx_available(c))) {
+		wire_ctx_set_error(c, -DNSIFT_EFORMAT);
+		return;
+	}
 	while (wire_ctx_available(c)) {
 		uint16_t key = wire_ctx_read_u16(c);
 		uint16_t n = wire_ctx_read_u16(c);
@@ -718,7 +759,7 @@ static void rd_rrsig(struct text_out *t, struct wire_ctx *c)
 	rd_base64_rest(t, c);
 }
 
-/* flags protocol algorithm key (DNSKEY, CDNSKEY, KEY); key tag algorithm digest-type digest (DS...). */
+/* DNSKEY flags protocol algorithm, DS key-tag algorithm digest-type: then a space. */
 static void rd_u16_u8_u8(struct text_out *t, struct wire_ctx *c)
 {
 	rd_u16(t, c);
