@@ -638,10 +638,9 @@ static void drain_inotify(struct ship *ship)
 				ship->inotify_overflows++;
 				ship_rescan(ship);
 			} else if (ev->len > 0 && (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))) {
+				/* Other files are counted by the next rescan, once each. */
 				if (consider_ready(ship, ev->name))
 					need_quota = true;
-				else if (ev->name[0] != '.' && strstr(ev->name, ".part") == NULL)
-					ship->files_ignored++;
 			}
 			p += sizeof(*ev) + ev->len;
 		}

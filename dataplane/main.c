@@ -95,7 +95,8 @@ static int inspect_capture(const char *path, uint32_t *linktype, uint64_t *recor
 	int r;
 
 	if (f == NULL) {
-		fprintf(stderr, "dnsift: %s: %s\n", path, dnsift_strerror(err));
+		fprintf(stderr, "dnsift: %s: %s%s%s\n", path, dnsift_strerror(err),
+			err == -DNSIFT_EIO ? ": " : "", err == -DNSIFT_EIO ? strerror(errno) : "");
 		return -1;
 	}
 	*linktype = pcap_file_linktype(f);
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
 	const char *sets[64];
 	unsigned int nb_pcaps = 0, nb_sets = 0;
 	bool quiet = false;
+	int rc = 1;
 	char errbuf[512];
 	int opt, ret;
 
@@ -299,6 +301,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sensor.offline = nb_pcaps > 0;
+	/* Read each capture once before DPDK opens it: a clear error now, and the
+	 * exact record count that tells offline mode where the input ends. */
+	uint32_t pcap_linktype[SENSOR_MAX_PORTS];
+	uint64_t pcap_records[SENSOR_MAX_PORTS];
+	for (unsigned int i = 0; i < nb_pcaps; i++)
+		if (inspect_capture(pcaps[i], &pcap_linktype[i], &pcap_records[i]) != 0)
+			return 1;
 
 	/* EAL arguments: after "--", else eal_args, else offline defaults. */
 	char *eal_argv[MAX_EAL_ARGS];
@@ -405,8 +414,8 @@ int main(int argc, char **argv)
 			goto fail_ports;
 		if (sensor.offline) {
 			p->pcap_file = true;
-			if (inspect_capture(pcaps[pi], &p->linktype, &p->file_records) != 0)
-				goto fail_ports;
+			p->linktype = pcap_linktype[pi];
+			p->file_records = pcap_records[pi];
 		}
 		fprintf(stderr, "dnsift: port %s (%s): %u RX queue(s)%s, link type %s\n",
 			p->name, p->driver, p->rx_queues, p->rss ? ", symmetric RSS" : "",
@@ -446,6 +455,7 @@ int main(int argc, char **argv)
 	records_shutdown();
 	if (!quiet)
 		print_summary(stderr);
+	rc = 0;
 
 fail_workers:
 	for (unsigned int i = 0; i < sensor.nb_workers; i++) {
@@ -461,5 +471,5 @@ fail_upstream:
 	upstream_free(sensor.upstream);
 fail_eal:
 	rte_eal_cleanup();
-	return sensor.stop && sensor.nb_workers ? 0 : 1;
+	return rc;
 }

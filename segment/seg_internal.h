@@ -4,6 +4,9 @@
  * not for other modules): the metadata frames and the encoder that turns
  * records into head + LZ4 frame + tail bytes in a memory buffer, which the
  * caller then writes out at its own pace.
+ *
+ * Threads: all of these work on caller-owned state only (an encoder belongs to
+ * one thread at a time); any thread.
  */
 #ifndef DNSIFT_SEG_INTERNAL_H
 #define DNSIFT_SEG_INTERNAL_H

@@ -582,7 +582,18 @@ static int mkdir_p(const char *path)
 	return -1;
 }
 
-/* Recover every leftover part of a previous run; raise next_seq past what they used. */
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * Recover every leftover part of a previous run; raise next_seq past what they used.
+ * A recovered segment is built as .open/NAME.recovered and only then renamed into
+ * ready/, so ready/ never holds anything but complete segments; the part goes last.
+ */
 static int writer_recover(struct seg_writer *w)
 {
 	DIR *d = opendir(w->open_dir);
@@ -590,22 +601,30 @@ static int writer_recover(struct seg_writer *w)
 
 	if (!d)
 		return -1;
+	/* first pass: a recovery interrupted before its rename (the part is still here) */
 	while ((de = readdir(d)) != NULL) {
-		char id[SEG_SENSOR_ID_MAX + 1], part[PATH_MAX], out[PATH_MAX];
+		char path[PATH_MAX];
+
+		if (de->d_name[0] == '.' ||
+		    !(has_suffix(de->d_name, ".tmp") || has_suffix(de->d_name, ".recovered")))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", w->open_dir, de->d_name);
+		unlink(path);
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		char id[SEG_SENSOR_ID_MAX + 1], part[PATH_MAX], out[PATH_MAX], rec[PATH_MAX];
 		size_t n = strlen(de->d_name);
 		struct seg_recover_result res;
 		uint64_t seq, t;
 		struct stat st;
 		int rc;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || has_suffix(de->d_name, ".tmp") ||
+		    has_suffix(de->d_name, ".recovered"))
 			continue;
 		snprintf(part, sizeof(part), "%s/%s", w->open_dir, de->d_name);
-		if (n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0) {
-			unlink(part);	/* an interrupted recovery: the part is still there */
-			continue;
-		}
-		if (n <= 5 || strcmp(de->d_name + n - 5, ".part") != 0 ||
+		if (!has_suffix(de->d_name, ".part") ||
 		    seg_name_parse(de->d_name, id, &seq, &t) < 0) {
 			fprintf(stderr, "dnsift segment: ignoring %s (not a segment part)\n", part);
 			continue;
@@ -613,17 +632,24 @@ static int writer_recover(struct seg_writer *w)
 		if (strcmp(id, w->sensor_id) == 0 && seq >= w->next_seq)
 			w->next_seq = seq + 1;
 		snprintf(out, sizeof(out), "%s/%.*s", w->ready_dir, (int)(n - 5), de->d_name);
+		snprintf(rec, sizeof(rec), "%s/%.*s.recovered", w->open_dir, (int)(n - 5),
+			 de->d_name);
 		if (stat(out, &st) == 0) {
-			/* crash between rename and the directory fsync: ready/ has it */
+			/* crash between rename and unlink: ready/ has it */
 			unlink(part);
 			continue;
 		}
-		rc = seg_recover_file(part, out, &res);
+		rc = seg_recover_file(part, rec, &res);
+		if (rc == 0 && rename(rec, out) < 0) {
+			unlink(rec);
+			rc = -DNSIFT_EIO;
+		}
 		if (rc < 0) {
 			fprintf(stderr, "dnsift segment: cannot recover %s: %s (%s); left in place\n",
 				part, dnsift_strerror(rc), strerror(errno));
 			continue;
 		}
+		seg_fsync_dir(w->ready_dir);
 		fprintf(stderr, "dnsift segment: recovered %s: %" PRIu64 " records%s\n", part,
 			res.records, res.complete ? " (it was complete)" : "");
 		unlink(part);
@@ -712,6 +738,7 @@ struct seg_writer *seg_writer_create(const struct seg_writer_params *p)
 	return w;
 fail:
 	saved = errno;
+	w->stopped = true;	/* nothing was ever accepted: free only */
 	seg_writer_free(w);
 	errno = saved;
 	return NULL;
@@ -786,7 +813,8 @@ void seg_writer_free(struct seg_writer *w)
 {
 	if (!w)
 		return;
-	if (w->started && !w->stopped)
+	/* never lose accepted records silently, started or driven by run_once */
+	if (!w->stopped)
 		seg_writer_stop(w);
 	if (w->fd >= 0)
 		close(w->fd);

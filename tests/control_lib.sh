@@ -39,11 +39,12 @@ free_port() {
 	done
 }
 
-# wait_for SECONDS command...: poll until the command succeeds.
+# wait_for SECONDS 'shell condition': poll until the condition (evaluated afresh each
+# time, so quote $(...) with single quotes) succeeds.
 wait_for() {
 	local limit=$1 i=0
 	shift
-	while ! "$@" >/dev/null 2>&1; do
+	while ! eval "$*" >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ "$i" -le $((limit * 10)) ] || return 1
 		sleep 0.1
@@ -86,7 +87,7 @@ http {
 NGX
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" || fail "nginx did not start in $d"
 	NGINX_DIRS+=("$d")
-	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || fail "nginx not listening on $port"
+	wait_for 10 "(exec 3<>/dev/tcp/127.0.0.1/$port)" || fail "nginx not listening on $port"
 }
 
 stop_nginx() {
@@ -94,7 +95,7 @@ stop_nginx() {
 	[ -f "$d/nginx.pid" ] || return 0
 	pid=$(cat "$d/nginx.pid")
 	kill "$pid" 2>/dev/null
-	wait_for 10 bash -c "! kill -0 $pid" || fail "nginx $pid did not stop"
+	wait_for 10 "! kill -0 $pid" || fail "nginx $pid did not stop"
 	rm -f "$d/nginx.pid"
 }
 
@@ -130,7 +131,7 @@ start_control() {
 	"$DNSIFT_CONTROL" -c "$conf" -l debug 2>>"$log" &
 	CONTROL_PID=$!
 	PIDS+=("$CONTROL_PID")
-	wait_for 10 "$DNSIFTCTL" -s "$sock" version || { cat "$log" >&2; fail "control on $sock did not answer"; }
+	wait_for 10 '"$DNSIFTCTL" -s "$sock" version' || { cat "$log" >&2; fail "control on $sock did not answer"; }
 }
 
 ready_count() { find "$1/ready" -maxdepth 1 -name '*.ndjson.lz4' | wc -l; }

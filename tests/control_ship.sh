@@ -52,7 +52,7 @@ make_segments "$SPOOL" 4 4 3000000	# a large one (about 4 MB)
 start_control "$T/c.conf" "$LOG"
 make_segments "$SPOOL" 5 8 1000	# arrive while running: inotify
 wait_for 60 all_delivered "$T/n1/root/in" 1 8 || fail "segments 1-8 not delivered intact"
-wait_for 20 test "$(ready_count "$SPOOL")" = 0 || fail "ready/ not emptied"
+wait_for 20 '[ "$(ready_count "$SPOOL")" = 0 ]' || fail "ready/ not emptied"
 [ -z "$(ls -A "$SPOOL/ship-state")" ] || fail "markers left in ship-state/"
 [ "$(stat_of stats control.uploads_ok)" = 8 ] || fail "uploads_ok != 8"
 [ "$(stat_of collectors collector.0.shipped)" = 8 ] || fail "collector.0.shipped != 8"
@@ -61,7 +61,8 @@ curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -qx 'dnsift_control_uploads_ok
 # Not a segment: ignored and counted, never shipped.
 echo junk >"$SPOOL/ready/notes.txt"
 echo part >"$SPOOL/ready/$(seg_name 9).part"
-wait_for 15 test "$(stat_of spool spool.ignored_files)" = 1 || true
+wait_for 15 '[ "$(stat_of spool spool.ignored_files)" = 1 ]' || fail "junk file not counted"
+[ "$(stat_of stats control.files_ignored)" = 1 ] || fail "files_ignored != 1"
 ctl -t 5 spool | grep -q '^spool.ready_segments=0$' || fail "junk counted as a segment"
 [ ! -e "$T/n1/root/in/notes.txt" ] || fail "junk shipped"
 rm -f "$SPOOL/ready/notes.txt" "$SPOOL/ready/$(seg_name 9).part"
@@ -70,14 +71,14 @@ rm -f "$SPOOL/ready/notes.txt" "$SPOOL/ready/$(seg_name 9).part"
 note "2. collector down for a while, then up: every segment once, none lost"
 stop_nginx "$T/n1"
 make_segments "$SPOOL" 10 19 5000
-wait_for 30 test "$(stat_of collectors collector.0.failures)" -ge 3 ||
+wait_for 30 '[ "$(stat_of collectors collector.0.failures)" -ge 3 ]' ||
 	fail "no failed attempts recorded while the collector was down"
 ctl collectors | grep -q '^collector.0.state=backoff$\|^collector.0.state=uploading$' ||
 	fail "collector not in backoff while down"
 [ "$(ready_count "$SPOOL")" = 10 ] || fail "segments left ready/ while the collector was down"
 start_nginx "$T/n1" "$P1"
 wait_for 60 all_delivered "$T/n1/root/in" 10 19 || fail "backlog not delivered after outage"
-wait_for 20 test "$(ready_count "$SPOOL")" = 0 || fail "ready/ not emptied after outage"
+wait_for 20 '[ "$(ready_count "$SPOOL")" = 0 ]' || fail "ready/ not emptied after outage"
 for ((i = 10; i <= 19; i++)); do
 	[ "$(put_count "$T/n1" "$(seg_name $i)")" = 1 ] || fail "$(seg_name $i) stored more than once"
 done
@@ -94,7 +95,7 @@ ctl collectors | grep -q '^collector.1.queued=10$' || fail "collector 1 should h
 ctl collectors | grep -q '^collector.0.queued=0$' || fail "collector 0 should have 0 queued"
 start_nginx "$T/n2" "$P2"
 wait_for 60 all_delivered "$T/n2/root/in" 20 29 || fail "second collector not caught up"
-wait_for 20 test "$(ready_count "$SPOOL")" = 0 || fail "ready/ not emptied with both up"
+wait_for 20 '[ "$(ready_count "$SPOOL")" = 0 ]' || fail "ready/ not emptied with both up"
 for ((i = 20; i <= 29; i++)); do
 	[ "$(put_count "$T/n1" "$(seg_name $i)")" = 1 ] || fail "$(seg_name $i) re-sent to collector 0"
 done
@@ -104,13 +105,13 @@ note "4. kill -9 during a backlog, restart completes it"
 kill -STOP "$CONTROL_PID"
 make_segments "$SPOOL" 100 299 20000
 kill -CONT "$CONTROL_PID"
-wait_for 60 test -e "$T/n2/root/in/$(seg_name 120)" || fail "backlog did not start"
+wait_for 60 '[ -e "$T/n2/root/in/$(seg_name 120)" ]' || fail "backlog did not start"
 kill -9 "$CONTROL_PID"
 wait "$CONTROL_PID" 2>/dev/null
 left=$(ready_count "$SPOOL")
 note "killed with $left of 200 segments still in ready/"
 start_control "$T/c.conf" "$LOG"
-wait_for 120 test "$(ready_count "$SPOOL")" = 0 || fail "backlog not finished after restart"
+wait_for 120 '[ "$(ready_count "$SPOOL")" = 0 ]' || fail "backlog not finished after restart"
 all_delivered "$T/n1/root/in" 100 299 || fail "collector 0 misses backlog segments"
 all_delivered "$T/n2/root/in" 100 299 || fail "collector 1 misses backlog segments"
 [ -z "$(ls -A "$SPOOL/ship-state")" ] || fail "markers left after the backlog"
@@ -137,8 +138,8 @@ rm -f "$SPOOL"/ready/*
 base_conf "collector=http://127.0.0.1:$P1/in/" spool_keep_sent=yes
 start_control "$T/c.conf" "$LOG"
 make_segments "$SPOOL" 400 402 1000
-wait_for 30 test -e "$SPOOL/sent/$(seg_name 402)" || fail "keep_sent did not move to sent/"
-wait_for 10 test "$(stat_of spool spool.sent_segments)" = 3 || fail "sent/ not counted"
+wait_for 30 '[ -e "$SPOOL/sent/$(seg_name 402)" ]' || fail "keep_sent did not move to sent/"
+wait_for 10 '[ "$(stat_of spool spool.sent_segments)" = 3 ]' || fail "sent/ not counted"
 stop_control
 
 ###########################################################################
@@ -161,7 +162,7 @@ start_nginx "$T/n3" "$P3" "$T/srv.pem" "$T/srv.key"
 base_conf "collector=https://127.0.0.1:$P3/in/" "collector_ca=$T/wrong.pem"
 make_segments "$SPOOL" 500 501 1000
 start_control "$T/c.conf" "$LOG"
-wait_for 30 test "$(stat_of collectors collector.0.failures)" -ge 1 || fail "wrong CA not refused"
+wait_for 30 '[ "$(stat_of collectors collector.0.failures)" -ge 1 ]' || fail "wrong CA not refused"
 ctl collectors | grep -i '^collector.0.last_error=.*certificate' || fail "no certificate error shown"
 [ ! -e "$T/n3/root/in/$(seg_name 500)" ] || fail "uploaded despite a wrong CA"
 stop_control

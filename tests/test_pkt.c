@@ -1189,6 +1189,8 @@ static const char *pcap_dir(void)
 }
 
 struct decoded {
+	const char *file;
+	unsigned int record;	/* 1-based, as tshark numbers frames */
 	int rc;
 	int l4_valid;
 	uint8_t l4_proto;
@@ -1197,7 +1199,8 @@ struct decoded {
 
 static int tshark_available(void)
 {
-	return system("tshark -v >/dev/null 2>&1") == 0;
+	return system("tshark -v >/dev/null 2>&1") == 0 &&
+	       system("mergecap -v >/dev/null 2>&1") == 0;
 }
 
 static int ip_layers(const char *protocols)
@@ -1243,22 +1246,22 @@ static long one_port(const char *s)
 /*
  * Every frame tshark dissects as DNS with port 53 on one side, over exactly one IP
  * layer and one UDP or TCP header (no tunnels, no ICMP-quoted packets), must decode
- * with port 53 on one side. Returns the number of frames compared.
+ * with port 53 on one side. `merged` is all captures concatenated by mergecap -a, so
+ * tshark starts once (per file it takes 20 s) and frame N is d[N - 1].
+ * Returns the number of frames compared.
  */
-static unsigned int compare_with_tshark(const char *path, const struct decoded *d, size_t n,
+static unsigned int compare_with_tshark(const char *merged, const struct decoded *d, size_t n,
 					unsigned int *mismatches, unsigned int *nested)
 {
-	char cmd[2048];
+	char cmd[1024];
 	char line[2048];
 	unsigned int compared = 0;
-
-	assert_null(strchr(path, '\''));	/* it goes into a shell command */
 
 	/* No IP reassembly: tshark would report DNS on the last fragment, we on the first. */
 	int clen = snprintf(cmd, sizeof(cmd),
 		 "tshark -n -r '%s' -o ip.defragment:FALSE -o ipv6.defragment:FALSE -Y dns "
 		 "-T fields -E separator=/t -e frame.number -e frame.protocols -e udp.srcport "
-		 "-e udp.dstport -e tcp.srcport -e tcp.dstport 2>/dev/null", path);
+		 "-e udp.dstport -e tcp.srcport -e tcp.dstport 2>/dev/null", merged);
 	assert_true(clen > 0 && (size_t)clen < sizeof(cmd));
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
@@ -1286,8 +1289,8 @@ static unsigned int compare_with_tshark(const char *path, const struct decoded *
 		compared++;
 		if (r->rc != 0 || !r->l4_valid || r->l4_proto != (is_udp ? 17 : 6) ||
 		    r->sport != sport || r->dport != dport) {
-			print_message("%s frame %ld: tshark %s %ld->%ld, decoder %s proto %u %u->%u\n",
-				      path, frame_no, is_udp ? "udp" : "tcp", sport, dport,
+			print_message("%s record %u: tshark %s %ld->%ld, decoder %s %u %u->%u\n",
+				      r->file, r->record, is_udp ? "udp" : "tcp", sport, dport,
 				      dnsift_errname(r->rc), r->l4_proto, r->sport, r->dport);
 			(*mismatches)++;
 		}
@@ -1296,13 +1299,59 @@ static unsigned int compare_with_tshark(const char *path, const struct decoded *
 	return compared;
 }
 
+/* Decode every record of one capture, appending to *d. Returns the record count. */
+static size_t decode_capture(const char *path, const char *name, struct decoded **d, size_t *n,
+			     size_t *cap, unsigned int *by_code)
+{
+	struct pcap_record rec;
+	size_t records = 0;
+	int err, rc;
+
+	struct pcap_file *f = pcap_file_open(path, &err);
+	if (f == NULL)
+		fail_msg("%s: %s", path, dnsift_strerror(err));
+	while ((rc = pcap_file_next(f, &rec)) == 1) {
+		struct pkt_info pi;
+
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			*d = realloc(*d, *cap * sizeof(**d));
+			assert_non_null(*d);
+		}
+		/* exactly sized copy: the reader's large buffer would hide overreads */
+		uint8_t *copy = malloc(rec.caplen ? rec.caplen : 1);
+		assert_non_null(copy);
+		memcpy(copy, rec.data, rec.caplen);
+		int drc = pkt_decode(copy, rec.caplen, pcap_file_linktype(f), &pi);
+		if (drc == 0)
+			assert_inside(copy, rec.caplen, &pi);
+		else
+			assert_true(drc < 0 && drc > -DNSIFT_E_COUNT);
+		by_code[-drc]++;
+		(*d)[(*n)++] = (struct decoded){ .rc = drc, .l4_valid = pi.l4_valid,
+						 .l4_proto = pi.l4_proto, .sport = pi.src_port,
+						 .dport = pi.dst_port, .file = name,
+						 .record = (unsigned int)++records };
+		free(copy);
+	}
+	if (rc != 0)
+		fail_msg("%s: %s at byte %llu", path, dnsift_strerror(rc),
+			 (unsigned long long)pcap_file_error_offset(f));
+	pcap_file_close(f);
+	return records;
+}
+
 static void every_shared_capture_decodes_and_port_53_matches_tshark(void **state)
 {
 	(void)state;
 	const char *dir = pcap_dir();
 	char path[1024], line[4096];
-	unsigned int files = 0, records = 0, compared = 0, mismatches = 0, nested = 0;
+	unsigned int files = 0, compared = 0, mismatches = 0, nested = 0;
 	unsigned int by_code[DNSIFT_E_COUNT] = { 0 };
+	struct decoded *d = NULL;
+	size_t n = 0, cap = 0;
+	char *names[512];
+	size_t cmd_len = 64;
 
 	if (dir == NULL) {
 		print_message("shared captures not found (../shared/pcaps, /work/shared/pcaps, "
@@ -1310,10 +1359,6 @@ static void every_shared_capture_decodes_and_port_53_matches_tshark(void **state
 		skip();
 		return;
 	}
-	int with_tshark = tshark_available();
-	if (!with_tshark)
-		print_message("tshark not installed: decoding only, no port-53 comparison\n");
-
 	int ilen = snprintf(path, sizeof(path), "%s/INDEX.tsv", dir);
 	assert_true(ilen > 0 && (size_t)ilen < sizeof(path));
 	FILE *index = fopen(path, "r");
@@ -1321,63 +1366,50 @@ static void every_shared_capture_decodes_and_port_53_matches_tshark(void **state
 	assert_non_null(fgets(line, sizeof(line), index));	/* column names */
 	while (fgets(line, sizeof(line), index) != NULL) {
 		char *fl[2];
-		size_t cap = 64, n = 0;
-		struct decoded *d = malloc(cap * sizeof(*d));
-		struct pcap_record rec;
-		int err, rc;
 
-		assert_non_null(d);
 		split_tabs(line, fl, 2);
+		assert_true(files < sizeof(names) / sizeof(names[0]));
 		int plen = snprintf(path, sizeof(path), "%s/%s", dir, fl[0]);
 		assert_true(plen > 0 && (size_t)plen < sizeof(path));
-		struct pcap_file *f = pcap_file_open(path, &err);
-		if (f == NULL)
-			fail_msg("%s: %s", path, dnsift_strerror(err));
+		assert_null(strchr(path, '\''));	/* paths go into a shell command */
+		names[files] = strdup(path);
+		assert_non_null(names[files]);
+		cmd_len += (size_t)plen + 3;
+		decode_capture(path, names[files], &d, &n, &cap, by_code);
 		files++;
-		while ((rc = pcap_file_next(f, &rec)) == 1) {
-			struct pkt_info pi;
-
-			if (n == cap) {
-				cap *= 2;
-				d = realloc(d, cap * sizeof(*d));
-				assert_non_null(d);
-			}
-			/* exactly sized copy: the reader's buffer would hide overreads */
-			uint8_t *copy = malloc(rec.caplen ? rec.caplen : 1);
-			assert_non_null(copy);
-			memcpy(copy, rec.data, rec.caplen);
-			int drc = pkt_decode(copy, rec.caplen, pcap_file_linktype(f), &pi);
-			if (drc == 0)
-				assert_inside(copy, rec.caplen, &pi);
-			else
-				assert_true(drc < 0 && drc > -DNSIFT_E_COUNT);
-			by_code[-drc]++;
-			d[n++] = (struct decoded){ .rc = drc, .l4_valid = pi.l4_valid,
-						   .l4_proto = pi.l4_proto, .sport = pi.src_port,
-						   .dport = pi.dst_port };
-			free(copy);
-		}
-		if (rc != 0)
-			fail_msg("%s: %s at byte %llu", path, dnsift_strerror(rc),
-				 (unsigned long long)pcap_file_error_offset(f));
-		pcap_file_close(f);
-		records += (unsigned int)n;
-		if (with_tshark)
-			compared += compare_with_tshark(path, d, n, &mismatches, &nested);
-		free(d);
 	}
 	fclose(index);
+	assert_true(files > 0);
 
-	print_message("%u captures, %u records, %u port-53 DNS frames compared with tshark, "
+	if (tshark_available()) {
+		char merged[] = "/tmp/dnsift-test-pkt-XXXXXX";
+		int fd = mkstemp(merged);
+		assert_true(fd >= 0);
+		close(fd);
+		char *cmd = malloc(cmd_len + sizeof(merged) + 64);
+		assert_non_null(cmd);
+		size_t pos = (size_t)sprintf(cmd, "mergecap -F pcapng -a -w '%s'", merged);
+		for (unsigned int i = 0; i < files; i++)
+			pos += (size_t)sprintf(cmd + pos, " '%s'", names[i]);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		compared = compare_with_tshark(merged, d, n, &mismatches, &nested);
+		unlink(merged);
+		assert_true(compared > 0);
+	} else {
+		print_message("tshark/mergecap not installed: decoding only, no comparison\n");
+	}
+
+	print_message("%u captures, %zu records, %u port-53 DNS frames compared with tshark, "
 		      "%u mismatches, %u DNS frames inside tunnels/ICMP not compared\n", files,
-		      records, compared, mismatches, nested);
+		      n, compared, mismatches, nested);
 	for (int i = 0; i < DNSIFT_E_COUNT; i++)
 		if (by_code[i])
 			print_message("  %-24s %u\n", dnsift_errname(i), by_code[i]);
-	assert_true(files > 0);
+	for (unsigned int i = 0; i < files; i++)
+		free(names[i]);
+	free(d);
 	assert_int_equal(mismatches, 0);
-	if (with_tshark)
-		assert_true(compared > 0);
 }
 
 int main(void)

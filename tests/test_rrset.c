@@ -259,7 +259,7 @@ static void test_groups_by_section_owner_type_class(void **state)
 	assert_int_equal(g.set[3].v.section, DNS_SECTION_ADDITIONAL);
 	assert_int_equal(g.set[4].v.section, DNS_SECTION_ADDITIONAL);
 	assert_int_equal(g.set[3].v.rr_count + g.set[4].v.rr_count, 2);
-	/* The additional www A set has the same key as... only its own rdata. */
+	/* Every key carries exactly its own distinct rdata. */
 	for (unsigned i = 0; i < 5; i++) {
 		struct rrkey_view v;
 

@@ -920,7 +920,7 @@ static void test_recovery_of_parts_cut_anywhere_keeps_a_prefix(void **state)
 
 static void test_create_recovers_leftover_part_under_its_name(void **state)
 {
-	char path[8192], part[8300], ready[8300], name[SEG_NAME_MAX];
+	char path[8192], part[8300], ready[8300], stale[8400], name[SEG_NAME_MAX];
 	struct fake_clock clk = { T0_MS + 3600 * 1000 };
 	struct seg_info *info = malloc(sizeof(*info));
 	struct seg_writer_stats st;
@@ -941,6 +941,9 @@ static void test_create_recovers_leftover_part_under_its_name(void **state)
 	write_all_file(part, buf, len / 2);
 	snprintf(ready, sizeof(ready), "%s/.open/junk.txt", spool);
 	write_all_file(ready, (const uint8_t *)"x", 1);
+	/* debris of an interrupted earlier recovery goes; the part itself is what counts */
+	snprintf(stale, sizeof(stale), "%s.recovered", part);
+	write_all_file(stale, (const uint8_t *)"partial", 7);
 
 	w = fake_writer(spool, &clk, 0, 0);
 	seg_writer_stats(w, &st);
@@ -949,12 +952,24 @@ static void test_create_recovers_leftover_part_under_its_name(void **state)
 	assert_int_equal(st.seq, 2);
 	seg_writer_free(w);
 	assert_int_equal(access(part, F_OK), -1);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(ready, F_OK), 0);	/* foreign files are left alone */
 	snprintf(ready, sizeof(ready), "%s/ready/%s", spool, name);
 	assert_int_equal(seg_read_file(ready, collect_line, &got, info, NULL), 0);
 	assert_true(info->recovered);
 	assert_int_equal(got.n, st.recovered_records);
 	assert_lines_are(&got, 0, (unsigned)got.n);
 	assert_non_null(strstr(info->tail_json, "\"recovery_stop\":\"segment_truncated\""));
+	/* crash after the rename into ready/ but before the unlink: the part just goes */
+	write_all_file(part, buf, len / 3);
+	w = fake_writer(spool, &clk, 0, 0);
+	seg_writer_stats(w, &st);
+	seg_writer_free(w);
+	assert_int_equal(st.recovered, 0);
+	assert_int_equal(access(part, F_OK), -1);
+	lines_free(&got);
+	assert_int_equal(seg_read_file(ready, collect_line, &got, info, NULL), 0);
+	assert_true(info->recovered);
 	lines_free(&got);
 	free(buf);
 	free(info);

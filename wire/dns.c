@@ -13,14 +13,21 @@
 #define DNS_RR_FIXED_LEN 10	/* type, class, ttl, rdlength */
 
 /* Octets a sensor considers ordinary in a label: LDH plus '_' (SRV, DKIM, ...). */
-static const uint8_t label_plain[256] = {
-	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['-'] = 1, ['_'] = 1,
-};
+#define LABEL_PLAIN(c) (((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') || \
+			((c) >= 'a' && (c) <= 'z') || (c) == '-' || (c) == '_')
 
-static inline uint8_t fold_ascii(uint8_t b)
-{
-	return (uint8_t)((unsigned)b - 'A' < 26u ? b | 0x20 : b);
-}
+/*
+ * One lookup per name octet does both jobs of the copy loop: the low byte is
+ * the octet with ASCII A-Z folded, bit 8 is set when the octet is not plain.
+ */
+#define FOLD(c) ((uint16_t)(((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c)) | \
+			    (LABEL_PLAIN(c) ? 0 : 0x100)))
+#define FOLD4(c) FOLD(c), FOLD((c) + 1), FOLD((c) + 2), FOLD((c) + 3)
+#define FOLD16(c) FOLD4(c), FOLD4((c) + 4), FOLD4((c) + 8), FOLD4((c) + 12)
+#define FOLD64(c) FOLD16(c), FOLD16((c) + 16), FOLD16((c) + 32), FOLD16((c) + 48)
+static const uint16_t name_fold[256] = {
+	FOLD64(0), FOLD64(64), FOLD64(128), FOLD64(192),
+};
 
 /*
  * Decompress the name at msg[pos] into dst (at most cap octets), folding
@@ -90,18 +97,19 @@ static int name_unpack(const uint8_t *msg, size_t msg_len, size_t pos, size_t li
 		if (out + 1 + c + 1 > cap)
 			return -DNSIFT_EDNS_SCRATCH_FULL;
 		const uint8_t *src = msg + cur + 1;
+		uint8_t *d = dst + out + 1;
+		unsigned flags = 0;
 
-		dst[out++] = c;
-		if (c == 1 && src[0] == '*') {
-			dst[out++] = '*';	/* wildcard label: ordinary */
-		} else {
-			for (unsigned i = 0; i < c; i++) {
-				uint8_t b = src[i];
+		dst[out] = c;
+		for (unsigned i = 0; i < c; i++) {
+			uint16_t v = name_fold[src[i]];
 
-				odd |= !label_plain[b];
-				dst[out++] = fold_ascii(b);
-			}
+			flags |= v;
+			d[i] = (uint8_t)v;
 		}
+		/* A wildcard label "*" is ordinary too. */
+		odd |= (flags & 0x100) && !(c == 1 && src[0] == '*');
+		out += 1u + c;
 		cur += 1u + c;
 	}
 	*odd_names += odd;
@@ -438,7 +446,7 @@ static void rdata_canonical(struct rdata_build *b, uint16_t rrtype)
 			for (unsigned i = 0; i < taglen; i++) {
 				uint8_t ch = rd_peek_u8(b, 1 + i);
 
-				if (!label_plain[ch] || ch == '-' || ch == '_') {
+				if (!LABEL_PLAIN(ch) || ch == '-' || ch == '_') {
 					b->err = -DNSIFT_EDNS_RDATA_FORMAT;
 					break;
 				}

@@ -16,7 +16,7 @@
 #include "wire/err.h"
 #include "wire/wire_ctx.h"
 
-_Static_assert(sizeof(struct pkt_info) <= 88, "struct pkt_info grew: the hot path fills one per packet");
+_Static_assert(sizeof(struct pkt_info) <= 88, "pkt_info grew: the hot path fills one per packet");
 
 #define ETHERTYPE_IPV4		0x0800
 #define ETHERTYPE_IPV6		0x86dd
@@ -228,7 +228,7 @@ static int decode_ipv6(const uint8_t *frame, uint32_t caplen, uint32_t l3_off,
 			return -DNSIFT_EPKT_IP6_EXTHDR;
 		const uint8_t *ext = ip + pos;
 		if (next == PROTO_AH)
-			hdr_len = ((uint32_t)ext[1] + 2) * 4;	/* RFC 4302: 4-octet units minus 2 */
+			hdr_len = ((uint32_t)ext[1] + 2) * 4;	/* RFC 4302: 32-bit words - 2 */
 		else if (next == PROTO_FRAGMENT)
 			hdr_len = IP6_FRAG_HDR_LEN;
 		else

@@ -52,14 +52,14 @@
  * M clear, RFC 6946) is a whole packet and is decoded as one (is_fragment clear).
  */
 struct pkt_info {
-	const uint8_t *payload;		/* UDP/TCP payload, or fragment data; points into the frame */
+	const uint8_t *payload;		/* UDP/TCP payload or fragment data, inside the frame */
 	uint8_t src_addr[16];		/* IPv4 in the first 4 bytes, rest zero */
 	uint8_t dst_addr[16];
-	uint32_t l3_len;		/* IP packet length from its header, Ethernet padding trimmed */
+	uint32_t l3_len;		/* IP packet length per its header (padding trimmed) */
 	uint32_t tcp_seq;
 	uint32_t tcp_ack;
 	uint32_t frag_id;		/* IPv4: 16-bit identification; IPv6: 32-bit */
-	uint16_t l2_len;		/* link-layer header including VLAN tags (as rte_mbuf l2_len) */
+	uint16_t l2_len;		/* link header incl. VLAN tags (as rte_mbuf l2_len) */
 	uint16_t l3_off;		/* start of the IP header */
 	uint16_t l4_off;		/* start of the UDP/TCP header, 0 when l4_valid is clear */
 	uint16_t payload_len;
@@ -71,7 +71,8 @@ struct pkt_info {
 	uint16_t vlan_id[PKT_MAX_VLANS];	/* 12-bit VIDs, outermost first */
 	uint8_t ip_version;		/* 4 or 6 */
 	uint8_t addr_len;		/* 4 or 16 */
-	uint8_t l4_proto;		/* 6 or 17; for a fragment the protocol of its data */
+	uint8_t l4_proto;		/* 6 or 17; for a fragment the protocol of its data,
+					 * 0 if an IPv6 one starts with destination options */
 	uint8_t tcp_flags;		/* PKT_TCP_* */
 	uint8_t vlan_count;
 	uint8_t frag_next_header;	/* IPv6: next header field of the fragment header */

@@ -134,8 +134,15 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
 	if (n > 1)
 		sort_rrs(msg->rr, idx, n);
 
-	/* Size every kept set first so one that cannot fit rejects the message whole. */
-	for (unsigned start = 0; start < n;) {
+	/*
+	 * Size every kept set first so one that cannot fit rejects the message
+	 * whole. Skipped when even all RRs in one key would fit: a key holds one
+	 * owner and bailiwick, and rdata no larger than what the parser stored.
+	 */
+	size_t bound = 1 + 1 + 2 + 2 + 1 + DNS_NAME_MAX + 1 + DNS_NAME_MAX + 2 + 2u * n +
+		       msg->scratch_used;
+
+	for (unsigned start = 0; bound > params->key_size && start < n;) {
 		const struct dns_rr *first = &msg->rr[idx[start]];
 		size_t bytes;
 		unsigned distinct;
