@@ -37,7 +37,6 @@
 #define EXCH_PKTS		64u
 #define MAX_INFLIGHT		1024u
 #define RESOLVERS		4u
-#define TCP_MSS			1440u
 
 /* ----------------------------------------------------------------------------------- */
 /* Options */
@@ -80,7 +79,7 @@ static void opts_defaults(struct opts *o)
 		.tcp = 0.02,
 		.frag = 0.01,
 		.vlan = 0.0,
-		.dnssec = 0.3,
+		.dnssec = 0.5,
 		.nxdomain = 0.08,
 		.nodata = 0.05,
 		.referral = 0.12,
@@ -332,7 +331,7 @@ static void name_dotted(struct name *n, const char *s)
 	}
 }
 
-/* Append the labels of a finished wire name m (including its root). */
+/* Append the labels of a finished wire name m (root included), leaving n unfinished. */
 static void name_append(struct name *n, const struct name *m)
 {
 	size_t l = m->len ? m->len - 1u : 0u;
@@ -429,10 +428,11 @@ static void gen_zone(struct uname *u, struct rng *r)
 	if (strcmp(tlds[t], "uk") == 0 || (strcmp(tlds[t], "jp") == 0 && rng_below(r, 2)))
 		name_str(&u->parent, "co");
 	name_str(&u->parent, tlds[t]);
+	name_finish(&u->parent);
 	name_clear(&u->zone);
 	gen_label(&u->zone, r, false);
 	name_append(&u->zone, &u->parent);
-	name_finish(&u->parent);
+	name_finish(&u->zone);
 }
 
 static uint64_t name_hash(const struct name *n, uint64_t seed)
@@ -462,7 +462,6 @@ static void gen_uname(struct uname *u, uint64_t seed, uint32_t idx, double short
 		gen_label(&u->fqdn, &r, i == 0);
 	name_append(&u->fqdn, &u->zone);
 	name_finish(&u->fqdn);
-	name_finish(&u->zone);
 	u->h = name_hash(&u->fqdn, seed);
 	u->zh = name_hash(&u->zone, seed);
 	u->ph = name_hash(&u->parent, seed);
@@ -490,15 +489,15 @@ static void gen_ptr_uname(struct uname *u, uint64_t seed, uint32_t idx)
 	name_printf_label(&u->parent, "%u", b);
 	name_printf_label(&u->parent, "%u", a);
 	name_dotted(&u->parent, "in-addr.arpa");
+	name_finish(&u->parent);
 	name_clear(&u->zone);
 	name_printf_label(&u->zone, "%u", c);
 	name_append(&u->zone, &u->parent);
-	name_finish(&u->parent);
+	name_finish(&u->zone);
 	name_clear(&u->fqdn);
 	name_printf_label(&u->fqdn, "%u", d);
 	name_append(&u->fqdn, &u->zone);
 	name_finish(&u->fqdn);
-	name_finish(&u->zone);
 	u->h = name_hash(&u->fqdn, seed);
 	u->zh = name_hash(&u->zone, seed);
 	u->ph = name_hash(&u->parent, seed);
@@ -1086,7 +1085,7 @@ static void emit_udp(struct gen *g, struct exch *e, const struct flow *fl, bool 
 static void emit_tcp(struct gen *g, struct exch *e, struct flow *fl, bool from_server,
 		     uint8_t flags, const uint8_t *data, uint32_t len)
 {
-	uint8_t l4[24 + TCP_MSS];
+	uint8_t l4[24 + MAX_FRAME];	/* payload <= fl->mss < MTU */
 	unsigned int hl = (flags & 0x02) ? 24 : 20;
 	uint32_t *seq = from_server ? &fl->sseq : &fl->cseq;
 	uint32_t ack = from_server ? fl->cseq : fl->sseq;
@@ -1105,7 +1104,8 @@ static void emit_tcp(struct gen *g, struct exch *e, struct flow *fl, bool from_s
 		l4[21] = 4;
 		wr16(l4 + 22, fl->mss);
 	}
-	memcpy(l4 + hl, data, len);
+	if (len)
+		memcpy(l4 + hl, data, len);
 	emit_l4(g, e, fl, from_server, 6, l4, hl + len);
 	*seq += len + ((flags & 0x03) ? 1u : 0u);	/* SYN and FIN take a sequence number */
 }
@@ -1474,7 +1474,7 @@ static enum rkind build_response(struct gen *g, struct msgb *m, const struct que
 	case RK_ANSWER:
 		put_answer(m, q, &sg);
 		/* Some servers still add their NS set (and glue) to every answer. */
-		if ((zh >> 12) % 4 == 0 && q->kind != QK_NS && q->kind != QK_DS) {
+		if ((zh >> 12) % 3 == 0 && q->kind != QK_NS && q->kind != QK_DS) {
 			struct nsset s;
 			gen_nsset(&s, zone, zh, q->version ? q->version : 0);
 			put_nsset(m, SEC_NS, zone, &s, 86400);
@@ -1831,6 +1831,7 @@ static int apply_preset(struct opts *o, const char *name)
 		o->victims = 3;
 		o->nxdomain = 1.0;
 		o->nodata = 0.0;
+		o->referral = 0.0;
 		o->tcp = 0.0;
 		o->frag = 0.0;
 		return 0;

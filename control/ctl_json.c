@@ -173,7 +173,7 @@ static char *parse_string(struct reader *r)
 				cp = cp * 16 + (unsigned int)h;
 			}
 			r->p += 4;
-			/* Telemetry text is ASCII; other code points are kept as UTF-8 (BMP only). */
+			/* Telemetry text is ASCII; others are kept as UTF-8 (BMP only). */
 			if (cp == 0)
 				goto fail;
 			if (cp < 0x80) {
@@ -181,7 +181,8 @@ static char *parse_string(struct reader *r)
 
 				ctl_buf_append(&b, &o, 1);
 			} else if (cp < 0x800) {
-				char o[2] = { (char)(0xc0 | (cp >> 6)), (char)(0x80 | (cp & 0x3f)) };
+				char o[2] = { (char)(0xc0 | (cp >> 6)),
+					      (char)(0x80 | (cp & 0x3f)) };
 
 				ctl_buf_append(&b, o, 2);
 			} else {

@@ -465,27 +465,31 @@ int main(int argc, char **argv)
 		case 'l':
 			if (ctl_log_parse_level(optarg) < 0) {
 				usage(stderr);
-				return 2;
+				rc = 2;
+				goto out;
 			}
 			ctl_log_level = (enum ctl_log_level)ctl_log_parse_level(optarg);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			usage(stderr);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (conf_path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
 		conf_path = CONF_DEFAULT_PATH;
 	if (conf_path && conf_load_file(&ctl->conf, conf_path, err, sizeof(err)) != 0) {
 		ctl_log(CTL_LOG_ERR, "%s", err);
-		return 1;
+		goto out;
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:o:l:h", longopts, NULL)) != -1) {
@@ -496,27 +500,31 @@ int main(int argc, char **argv)
 		eq = strchr(optarg, '=');
 		if (eq == NULL) {
 			ctl_log(CTL_LOG_ERR, "-o %s: expected key=value", optarg);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		*eq = '\0';
 		if (conf_set(&ctl->conf, optarg, eq + 1, err, sizeof(err)) != 0) {
 			ctl_log(CTL_LOG_ERR, "-o: %s", err);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 	}
 	if (conf_validate(&ctl->conf, err, sizeof(err)) != 0) {
 		ctl_log(CTL_LOG_ERR, "%s", err);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (dump) {
 		conf_dump(&ctl->conf, stdout);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		ctl_log(CTL_LOG_ERR, "curl_global_init failed");
-		return 1;
+		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);

@@ -410,7 +410,8 @@ static void kick(struct ship *ship)
 			if (start_upload(ship, col, &ship->ready.v[i]) != 0) {
 				col->failures++;
 				col->consecutive_failures++;
-				ctl_log(CTL_LOG_WARN, "collector %s: %s", col->url, col->last_error);
+				ctl_log(CTL_LOG_WARN, "collector %s: %s", col->url,
+					col->last_error);
 				schedule_retry(ship, col);
 			}
 			break;
@@ -528,7 +529,8 @@ static bool consider_ready(struct ship *ship, const char *name)
 		/* A segment every collector already has (a restart between the last
 		 * delivery and the removal) is finished now. With no collector at all
 		 * segments wait in ready/ under the quota. */
-		if (ship->collector_count > 0 && (seg->delivered & ship->all_mask) == ship->all_mask)
+		if (ship->collector_count > 0 &&
+		    (seg->delivered & ship->all_mask) == ship->all_mask)
 			segment_complete(ship, (size_t)(seg - ship->ready.v));
 	}
 	return true;
@@ -698,7 +700,8 @@ struct ship *ship_create(const struct ship_params *params)
 	}
 	ship->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ship->inotify_fd < 0 ||
-	    inotify_add_watch(ship->inotify_fd, ship->ready_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+	    inotify_add_watch(ship->inotify_fd, ship->ready_dir,
+			      IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
 		saved = errno;
 		ctl_log(CTL_LOG_ERR, "inotify on %s: %s", ship->ready_dir, strerror(errno));
 		goto fail;

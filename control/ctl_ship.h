@@ -35,7 +35,7 @@ struct ship;
 struct ship_params {
 	const struct dnsift_conf *conf;	/* must outlive the ship object */
 	unsigned int rescan_interval_ms;	/* periodic rescan backing up inotify */
-	unsigned int low_speed_time_s;		/* abort an upload slower than 1 KiB/s this long */
+	unsigned int low_speed_time_s;		/* abort uploads under 1 KiB/s this long */
 };
 
 /* Create spool subdirectories, scan, start watching. NULL with errno on failure. */

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	size_t req_len = 0, ans_len = 0;
 	char *answer, *nl;
 	bool json = false;
-	int opt, fd, timeout_s = 30;
+	int opt, fd = -1, timeout_s = 30, rc = 2;
 	time_t deadline;
 
 	while ((opt = getopt_long(argc, argv, "+s:c:t:jh", longopts, NULL)) != -1) {
@@ -88,14 +88,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	conf = malloc(sizeof(*conf));
-	if (conf == NULL)
-		return 2;
+	answer = malloc(ANSWER_MAX + 1);
+	if (conf == NULL || answer == NULL)
+		goto out;
 	conf_init_defaults(conf);
 	if (conf_path == NULL && sock_path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
 		conf_path = CONF_DEFAULT_PATH;
 	if (conf_path && conf_load_file(conf, conf_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dnsiftctl: %s\n", err);
-		return 2;
+		goto out;
 	}
 	if (sock_path == NULL)
 		sock_path = conf->cli_socket;
@@ -105,35 +106,33 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n") != NULL) {
 			fprintf(stderr, "dnsiftctl: argument '%s' must be one word\n", argv[i]);
-			return 2;
+			goto out;
 		}
 		req_len += (size_t)snprintf(request + req_len, sizeof(request) - req_len, " %s",
 					    argv[i]);
 		if (req_len >= sizeof(request) - 1) {
 			fprintf(stderr, "dnsiftctl: command too long\n");
-			return 2;
+			goto out;
 		}
 	}
 	request[req_len++] = '\n';
 
 	if (strlen(sock_path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "dnsiftctl: socket path too long\n");
-		return 2;
+		goto out;
 	}
+	rc = 3;
 	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		fprintf(stderr, "dnsiftctl: cannot reach dnsift-control at %s: %s\n", sock_path,
 			strerror(errno));
-		return 3;
+		goto out;
 	}
 	if (send(fd, request, req_len, MSG_NOSIGNAL) != (ssize_t)req_len) {
 		fprintf(stderr, "dnsiftctl: send: %s\n", strerror(errno));
-		return 3;
+		goto out;
 	}
-	answer = malloc(ANSWER_MAX + 1);
-	if (answer == NULL)
-		return 3;
 	deadline = time(NULL) + timeout_s;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -143,14 +142,14 @@ int main(int argc, char **argv)
 			break;
 		if (time(NULL) > deadline) {
 			fprintf(stderr, "dnsiftctl: no answer within %d s\n", timeout_s);
-			return 3;
+			goto out;
 		}
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = recv(fd, answer + ans_len, ANSWER_MAX - ans_len, 0);
 		if (n < 0) {
 			fprintf(stderr, "dnsiftctl: recv: %s\n", strerror(errno));
-			return 3;
+			goto out;
 		}
 		if (n == 0 || ans_len + (size_t)n == ANSWER_MAX) {
 			ans_len += (size_t)n;
@@ -158,18 +157,24 @@ int main(int argc, char **argv)
 		}
 		ans_len += (size_t)n;
 	}
-	close(fd);
 	answer[ans_len] = '\0';
 	nl = strchr(answer, '\n');
 	if (nl == NULL) {
 		fprintf(stderr, "dnsiftctl: incomplete answer from %s\n", sock_path);
-		return 3;
+		goto out;
 	}
 	*nl = '\0';
 	if (strcmp(answer, "ok") == 0) {
 		fputs(nl + 1, stdout);
-		return 0;
+		rc = 0;
+	} else {
+		fprintf(stderr, "dnsiftctl: %s\n", answer);
+		rc = 1;
 	}
-	fprintf(stderr, "dnsiftctl: %s\n", answer);
-	return 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(answer);
+	free(conf);
+	return rc;
 }

@@ -309,7 +309,7 @@ void pipeline_foreach_module_counter(struct pipeline *p,
 #define PIPE_MATCH(name, text) fn(arg, "match_" #name, ms->name);
 	MATCH_STATS(PIPE_MATCH)
 #undef PIPE_MATCH
-#define PIPE_TCP(name, text) fn(arg, "tcp_" #name, ts->name);
+#define PIPE_TCP(name, text) fn(arg, "tcp_reasm_" #name, ts->name);
 	TCP_REASM_STATS(PIPE_TCP)
 #undef PIPE_TCP
 }

@@ -48,9 +48,9 @@
  * Entry header and key bytes share one chunk from a buddy allocator over an
  * arena of max_bytes reserved at create time (orders of 128 B .. 512 KiB). Each
  * worker keeps a small per-order cache of free chunks and refills it in batches
- * under the pool spinlock, which it only ever *tries*: a busy pool sends the
- * observation to the overflow ring instead of waiting. Only the housekeeper
- * returns chunks to the pool. Cost: a chunk is rounded up to a power of two
+ * under the pool spinlock, which it tries a bounded number of times: a pool
+ * held too long (its holder preempted) sends the observation to the overflow
+ * ring instead of waiting. Only the housekeeper returns chunks to the pool. Cost: a chunk is rounded up to a power of two
  * (internal fragmentation up to 50%, 128 B for the 40..72-byte keys that are
  * typical, 256 B up to 200 bytes); the buddy merge keeps external fragmentation
  * low as long as long-lived large keys are rare. A bounded number of chunks per
@@ -82,6 +82,7 @@
 #define META_ORDER 0x3f
 
 #define POOL_UNLOCK_EVERY 64	/* housekeeper frees at most this many chunks per lock hold */
+#define POOL_SPIN_LIMIT 4096	/* worker tries for the pool lock before overflowing */
 
 #define OVF_WRAP UINT32_MAX
 
@@ -178,6 +179,7 @@ struct dedup {
 	/* housekeeper only */
 	struct hk_counters hk;
 	bool flushing;			/* early-flush hysteresis */
+	unsigned next_first_worker;	/* round robin over FIFOs between passes */
 	uint64_t pending_bytes;		/* emitted, not yet back in the pool */
 	uint64_t pending_entries;
 	struct dedup_entry *retired;	/* unlinked, waiting for a grace period */
@@ -328,6 +330,8 @@ static int pool_init(struct pool *p, uint64_t max_bytes, uint64_t max_entries)
 			  MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return -1;
+	/* Chunks are reached at random: huge pages spare a TLB miss per lookup. */
+	(void)madvise(base, arena, MADV_HUGEPAGE);
 	p->nblocks = arena >> MIN_SHIFT;
 	p->meta = calloc(p->nblocks, 1);
 	if (!p->meta) {
@@ -374,11 +378,21 @@ static unsigned refill_batch(unsigned order)
 	return order < 5 ? 32u >> order : 1u;
 }
 
-/* Worker: refill its cache; never waits for the lock. Returns chunks obtained. */
+/*
+ * Worker: refill its cache. Every holder of the pool lock keeps it for a bounded
+ * number of buddy operations (a worker at most 32 allocations, the housekeeper at
+ * most POOL_UNLOCK_EVERY frees), so a short bounded spin nearly always gets it;
+ * if not (the holder was preempted), the worker gives up and the observation
+ * goes to the overflow ring rather than waiting. Returns chunks obtained.
+ */
 static unsigned cache_refill(struct pool *p, struct chunk_cache *c, unsigned order)
 {
-	if (pthread_spin_trylock(&p->lock) != 0)
-		return 0;
+	unsigned spins = 0;
+	while (pthread_spin_trylock(&p->lock) != 0) {
+		if (++spins == POOL_SPIN_LIMIT)
+			return 0;
+		caa_cpu_relax();
+	}
 	unsigned got = 0, want = refill_batch(order);
 	while (got < want && p->entries_out < p->max_entries) {
 		struct dedup_entry *e = pool_alloc_locked(p, order);
@@ -759,8 +773,11 @@ int dedup_expire(struct dedup *d, uint64_t now_sec, unsigned budget)
 	const uint32_t window = __atomic_load_n(&d->window, __ATOMIC_RELAXED);
 	pass_start();
 
-	for (unsigned i = 0; i < d->nworkers; i++) {
-		struct worker *w = &d->workers[i];
+	/* Start one worker further each pass so a busy FIFO cannot starve the others. */
+	unsigned first = d->next_first_worker;
+	d->next_first_worker = (first + 1) % d->nworkers;
+	for (unsigned k = 0; k < d->nworkers; k++) {
+		struct worker *w = &d->workers[(first + k) % d->nworkers];
 		if (overflow_drain(d, w, &budget, &emitted))
 			goto out;
 		if (d->first_sight && first_sight_drain(d, w, &budget, &emitted))

@@ -88,6 +88,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Not for background jobs: "$!" must be the server's own pid (ip netns exec execs it),
+# never a subshell's, or kill would miss it.
 in_ns() {
 	local ns=$1
 	shift
@@ -184,10 +186,10 @@ start_servers() {
 	done
 	fill "$confdir/knot.conf" "$work/conf/knot.conf"
 
-	in_ns root nsd -d -c "$work/conf/nsd-root.conf" & pids+=($!)
-	in_ns tld nsd -d -c "$work/conf/nsd-tld.conf" & pids+=($!)
-	in_ns nsd nsd -d -c "$work/conf/nsd-leaf.conf" & pids+=($!)
-	in_ns knot knotd -c "$work/conf/knot.conf" & pids+=($!)
+	ip netns exec "$PFX-root" nsd -d -c "$work/conf/nsd-root.conf" & pids+=($!)
+	ip netns exec "$PFX-tld" nsd -d -c "$work/conf/nsd-tld.conf" & pids+=($!)
+	ip netns exec "$PFX-nsd" nsd -d -c "$work/conf/nsd-leaf.conf" & pids+=($!)
+	ip netns exec "$PFX-knot" knotd -c "$work/conf/knot.conf" & pids+=($!)
 
 	# Each server is probed from inside its own namespace (local delivery), so no probe
 	# ever crosses the captured link.
@@ -234,7 +236,7 @@ start_capture() { # NAME IFACE...
 		args+=(-i "$iface")
 	done
 	rm -f "$work/$name.pcapng"
-	in_ns res dumpcap -q -n "${args[@]}" -w "$work/$name.pcapng" 2>>"$work/dumpcap.log" &
+	ip netns exec "$PFX-res" dumpcap -q -n "${args[@]}" -w "$work/$name.pcapng" 2>>"$work/dumpcap.log" &
 	capture_pid=$!
 	pids+=($capture_pid)
 	# dumpcap writes its section header as soon as the interfaces are open.
@@ -255,7 +257,7 @@ unbound_pid=
 start_unbound() { # EDNS CAPS
 	mkdir -p "$work/run/unbound"
 	fill "$confdir/unbound.conf" "$work/conf/unbound.conf" -e "s|@EDNS@|$1|" -e "s|@CAPS@|$2|"
-	in_ns res unbound -d -c "$work/conf/unbound.conf" & unbound_pid=$!
+	ip netns exec "$PFX-res" unbound -d -c "$work/conf/unbound.conf" & unbound_pid=$!
 	pids+=($unbound_pid)
 	wait_for "unbound" sh -c "ip netns exec $PFX-res ss -lnu | grep -q '$CLI_RES4:53 '"
 }
@@ -316,5 +318,5 @@ tshark -r "$outdir/upstream-basic.pcap" -F pcap -w "$outdir/unmatched.pcap" \
 cat "$work/log"
 for f in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-upstream unmatched; do
 	printf '%-24s %8d bytes %6d frames\n' "$f.pcap" "$(stat -c %s "$outdir/$f.pcap")" \
-		"$(tshark -r "$outdir/$f.pcap" -T fields -e frame.number | wc -l)"
+		"$(tshark -r "$outdir/$f.pcap" -T fields -e frame.number 2>/dev/null | wc -l)"
 done

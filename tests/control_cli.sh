@@ -122,13 +122,19 @@ note "dnsiftctl exit status when control is unreachable"
 note "telemetry transport against a real DPDK process"
 if command -v dpdk-testpmd >/dev/null; then
 	prefix=dnsiftctltest$$
-	# Interactive testpmd waits on its stdin; $! of a pipeline is testpmd itself.
-	sleep 120 | dpdk-testpmd --no-huge -m 512 --no-pci --vdev net_null0 \
-		--file-prefix "$prefix" -- -i --total-num-mbufs=2048 >"$T/testpmd.log" 2>&1 &
+	# Interactive testpmd (no forwarding, so no busy core) reads commands from its
+	# stdin: a FIFO held open by a sleep we can stop by its pid.
+	mkfifo "$T/testpmd.in"
+	sleep 300 >"$T/testpmd.in" &
+	SLEEP_PID=$!
+	PIDS+=("$SLEEP_PID")
+	dpdk-testpmd --no-huge -m 512 --no-pci --vdev net_null0 --file-prefix "$prefix" \
+		-- -i --total-num-mbufs=2048 <"$T/testpmd.in" >"$T/testpmd.log" 2>&1 &
 	TESTPMD_PID=$!
 	PIDS+=("$TESTPMD_PID")
 	tsock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
-	if wait_for 30 '[ -S "$tsock" ]'; then
+	# The socket appears early in EAL init; wait for testpmd's prompt so it answers.
+	if wait_for 60 '[ -S "$tsock" ] && grep -q "testpmd>" "$T/testpmd.log"'; then
 		kill -TERM "$CONTROL_PID"; wait "$CONTROL_PID"
 		write_conf "$T/c.conf" sensor_id=s1 "spool_dir=$SPOOL" "cli_socket=$SOCK" \
 			"telemetry_socket=$tsock" "metrics_listen=127.0.0.1:$MPORT"
@@ -141,8 +147,9 @@ if command -v dpdk-testpmd >/dev/null; then
 			fail "status: $out"
 		err=$(ctl rotate 2>&1) && fail "rotate on testpmd succeeded"
 		grep -q 'not registered' <<<"$err" || fail "rotate: $err"
-		kill -TERM "$TESTPMD_PID" 2>/dev/null
-		wait "$TESTPMD_PID" 2>/dev/null
+		kill -TERM "$TESTPMD_PID" "$SLEEP_PID" 2>/dev/null
+		wait "$TESTPMD_PID" "$SLEEP_PID" 2>/dev/null
+		rm -rf "/var/run/dpdk/$prefix"
 	else
 		note "SKIP part: dpdk-testpmd did not start (see $T/testpmd.log)"
 	fi

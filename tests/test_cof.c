@@ -13,6 +13,7 @@
  * "t:text" bare bytes, "x:0a0b" bare bytes in hex.
  */
 #include <setjmp.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -747,6 +748,25 @@ static void test_cof_bound_holds_for_worst_case_keys(void **state)
 	build_key(&key, RRKEY_F_UNMATCHED, 47, 254, &owner, &bw, rd, 4);
 	check_bound(&key, &m);
 
+	/*
+	 * A key that is almost all bitmap (every type of windows 40..255, all
+	 * "TYPEnnnnn"): 75 characters per key octet, so the bound is within 7%.
+	 */
+	assemble(&bw, "n:.");
+	r[0].n = 0;
+	put_u8(&r[0], 0);
+	for (unsigned w = 40; w < 256; w++) {
+		put_u8(&r[0], w);
+		put_u8(&r[0], 32);
+		for (int b = 0; b < 32; b++)
+			put_u8(&r[0], 0xff);
+	}
+	build_key(&key, 0, 47, 1, &bw, NULL, rd, 1);
+	check_bound(&key, &m);
+	assert_true(render_guarded(&key, &m, cof_render_bound(key.n, sid), NULL) >
+		    (int)(cof_render_bound(key.n, sid) * 93 / 100));
+	worst_name(&bw);
+
 	/* TXT of empty strings and of \DDD bytes, escaped twice over. */
 	for (int i = 0; i < 3; i++) {
 		r[i].n = 0;
@@ -859,6 +879,38 @@ static void test_rdata_random_input_is_bounded_and_printable(void **state)
 	}
 }
 
+/* AAAA is hand-rolled; glibc's inet_ntop (what kdig uses) is the oracle. */
+static void test_aaaa_matches_inet_ntop(void **state)
+{
+	static const char *const edge[] = {
+		"::", "::1", "1::", "::ffff:192.0.2.1", "::192.0.2.1", "::ffff:0:1",
+		"1:0:0:1:0:0:0:1", "1:0:0:1:0:0:1:1", "0:0:1::", "1:2:3:4:5:6:7:8",
+		"1:0:2:3:4:5:6:7", "::1:0:0:0:0", "fe80::", "2001:db8::ffff:0:1", "::2:0:0",
+		"0:0:0:0:0:1:0:0", "::ffff:0:0", "::1:ffff:1:2", "ffff::ffff:1.2.3.4",
+	};
+	char want[INET6_ADDRSTRLEN], got[64];
+	uint8_t a[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 20000; i++) {
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			assert_int_equal(inet_pton(AF_INET6, edge[i], a), 1);
+		} else {
+			/* Mostly zero groups, so runs, ties and the dotted forms all come up. */
+			for (int g = 0; g < 8; g++) {
+				uint16_t w = rng() % 3 ? 0 : (rng() % 4 ? 1 : (uint16_t)rng());
+				if (g == 5 && rng() % 4 == 0)
+					w = 0xffff;
+				a[2 * g] = (uint8_t)(w >> 8);
+				a[2 * g + 1] = (uint8_t)w;
+			}
+		}
+		assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+		assert_int_equal(rdata_to_text(28, a, 16, got, sizeof(got)), (int)strlen(want));
+		assert_string_equal(got, want);
+	}
+}
+
 /* ---- an independent JSON parser: jq ---- */
 
 static void test_cof_lines_parse_with_jq_and_round_trip_rdata(void **state)
@@ -935,6 +987,7 @@ int main(void)
 		cmocka_unit_test(test_cof_rejects_corrupt_keys),
 		cmocka_unit_test(test_cof_bound_holds_for_worst_case_keys),
 		cmocka_unit_test(test_rdata_random_input_is_bounded_and_printable),
+		cmocka_unit_test(test_aaaa_matches_inet_ntop),
 		cmocka_unit_test(test_cof_lines_parse_with_jq_and_round_trip_rdata),
 	};
 

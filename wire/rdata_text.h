@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct text_out {
 	char *buf;
@@ -55,8 +56,12 @@ static inline void text_raw(struct text_out *t, char c)
 
 static inline void text_raw_mem(struct text_out *t, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		text_raw(t, s[i]);
+	if (t->len < t->cap && n <= t->cap - t->len)
+		memcpy(t->buf + t->len, s, n);
+	else
+		for (size_t i = 0; i < n && t->len + i < t->cap; i++)
+			t->buf[t->len + i] = s[i];
+	t->len += n;
 }
 
 /* One printable presentation character, JSON-escaped when the writer is in JSON mode. */
