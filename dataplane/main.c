@@ -8,7 +8,9 @@
  * does housekeeping (dedup expiry feeding the writer) until a signal or, in
  * offline mode, the end of every capture file. Teardown runs in reverse.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -69,6 +71,24 @@ static int split_args(char *s, char **argv, int max)
 	for (char *tok = strtok(s, " \t"); tok && n < max; tok = strtok(NULL, " \t"))
 		argv[n++] = tok;
 	return n;
+}
+
+static void remove_runtime_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX + 256];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static uint64_t wall_ns(void)
@@ -324,7 +344,19 @@ int main(int argc, char **argv)
 	} else if (sensor.offline) {
 		static char dflt[] = "--no-huge --no-pci -m 512 --log-level=*:warning";
 		eal_argc += split_args(dflt, eal_argv + eal_argc, 8);
-		snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=dnsift-%d", getpid());
+	}
+	/* The control process finds the telemetry socket under the file prefix. */
+	bool has_prefix = false, own_prefix = false;
+	for (int i = 1; i < eal_argc; i++)
+		if (strncmp(eal_argv[i], "--file-prefix", 13) == 0)
+			has_prefix = true;
+	if (!has_prefix) {
+		if (sensor.offline) {
+			snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=dnsift-%d", getpid());
+			own_prefix = true;
+		} else {
+			snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=dnsift");
+		}
 		eal_argv[eal_argc++] = prefix_arg;
 	}
 	for (unsigned int i = 0; i < nb_pcaps; i++) {
@@ -347,6 +379,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsift: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	char runtime_dir[PATH_MAX];
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	sensor.tsc_hz = rte_get_tsc_hz();
 	sensor.tsc_base = rte_rdtsc();
 	sensor.wall_base_ns = wall_ns();
@@ -471,5 +505,8 @@ fail_upstream:
 	upstream_free(sensor.upstream);
 fail_eal:
 	rte_eal_cleanup();
+	/* A prefix of our own making (offline runs) leaves no runtime directory behind. */
+	if (own_prefix)
+		remove_runtime_dir(runtime_dir);
 	return rc;
 }

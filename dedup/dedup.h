@@ -53,8 +53,17 @@ enum dedup_reason {
 	DEDUP_REASON_EXPIRED = 0,	/* window of W seconds ended */
 	DEDUP_REASON_EARLY_FLUSH,	/* flushed early to make room (memory pressure) */
 	DEDUP_REASON_FLUSH,		/* dedup_flush_all() */
-	DEDUP_REASON_OVERFLOW,		/* one observation that found no memory */
-	DEDUP_REASON_FIRST_SIGHT,	/* params.first_sight: a window opened; count 0 */
+	/*
+	 * One observation that found no memory: count 1, time_first == time_last.
+	 * It is a window of its own and may overlap a table window of the same key.
+	 */
+	DEDUP_REASON_OVERFLOW,
+	/*
+	 * params.first_sight: a window opened. count 0 (the observation that opened
+	 * it is counted in the window's own record), time_first == time_last; it
+	 * always comes before that window's record.
+	 */
+	DEDUP_REASON_FIRST_SIGHT,
 	DEDUP_REASON_COUNT
 };
 
@@ -107,7 +116,11 @@ void dedup_free(struct dedup *d);
 
 /*
  * Count one observation of key (key_len bytes, hash precomputed by the caller)
- * seen at now_sec by worker worker_index. Returns a dedup_outcome (>= 0, the
+ * seen at now_sec by worker worker_index. The window of an entry is
+ * [time_first, time_first + W): an observation at or after its end closes the
+ * entry and opens a new window even before the housekeeper gets to it. Each
+ * worker must pass non-decreasing now_sec (its entries are expired in the order
+ * it inserted them; a clock step back only delays their expiry). Returns a dedup_outcome (>= 0, the
  * observation is accepted and will be counted in exactly one record), or
  * -DNSIFT_EINVAL (bad length or worker index) or -DNSIFT_ELIMIT (no table memory
  * and the overflow ring full: not accepted, counted as rejected).
