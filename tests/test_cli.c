@@ -108,8 +108,8 @@ static void json_reads_telemetry_replies_and_rejects_garbage(void **state)
 	static const char *const bad[] = {
 		"", "{", "{\"a\":}", "{\"a\" 1}", "[1,]", "{\"a\":1} x", "\"\\q\"", "tru",
 		"{\"a\":\"\x01\"}", "\"\\u00zz\"",
-		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]"
-		"]]]]]]]]]]]]]]]]]]]]]",
+		("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]"
+		 "]]]]]]]]]]]]]]]]]]]]]"),
 	};
 	struct ctl_json *v;
 	const struct ctl_json *s;

@@ -327,8 +327,8 @@ static void test_crc32_matches_zlib(void **state)
 static void test_json_validator_accepts_objects_only(void **state)
 {
 	static const char *good[] = {
-		"{}", "{\"a\":1}", "{\"a\":[1,2.5e3,-0.1,\"x\\u00e9\\n\"],\"b\":{\"c\":null},"
-		"\"d\":true,\"e\":false}", " {\"a\" : \"b\"} ",
+		"{}", "{\"a\":1}", ("{\"a\":[1,2.5e3,-0.1,\"x\\u00e9\\n\"],\"b\":{\"c\":null},"
+		"\"d\":true,\"e\":false}"), " {\"a\" : \"b\"} ",
 	};
 	static const char *bad[] = {
 		"", "[]", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"\x01\"}",
