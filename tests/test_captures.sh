@@ -25,6 +25,8 @@
 #     DNSKEY ";{id = ...}" comment, trailing blanks, and the case of names in rdata
 #     (dnsift folds all of them, ldns -c not the NSEC next name). Skipped with a note when
 #     ldns-read-zone or jq is absent.
+#  3. README: the (rrname, rrtype) pairs tests/captures/README.md expects (see
+#     check_readme below for the two differences that dnsift-dump's scope explains).
 # Exit: 0 pass, 1 fail, 77 skip (no capture, or jq missing).
 set -u
 
@@ -92,8 +94,8 @@ function trim(s) {
 	sub(/ $/, "", s)
 	return s
 }
-# Token-wise equality: exact, or both hex and equal ignoring case, or both numbers with
-# an optional LOC unit 'm' and equal as numbers.
+# Token-wise equality: exact, or both hex and equal ignoring case, or (LOC only) both
+# numbers with an optional unit 'm' and equal as numbers.
 function same_rdata(type, a, b,    na, nb, ta, tb, i, x, y) {
 	if (a == b)
 		return 1
@@ -112,7 +114,8 @@ function same_rdata(type, a, b,    na, nb, ta, tb, i, x, y) {
 		if (type != "TXT" && type != "SPF" && x ~ /^[A-Za-z0-9_*.-]+\.$/ &&
 		    tolower(x) == tolower(y))
 			continue
-		if (x ~ /^-?[0-9.]+m?$/ && y ~ /^-?[0-9.]+m?$/) {
+		if (type == "LOC" && x ~ /^-?[0-9]+(\.[0-9]+)?m?$/ &&
+		    y ~ /^-?[0-9]+(\.[0-9]+)?m?$/) {
 			sub(/m$/, "", x); sub(/m$/, "", y)
 			if (x + 0 == y + 0)
 				continue
@@ -229,24 +232,68 @@ to_rows() {
 
 header() {
 	cat <<EOF
-# dnsift-dump --rrsets tests/captures/$1.pcap: every RRset of every DNS message as its
-# COF line (time = frame timestamp, count 1, sensor_id dnsift-dump), prefixed by frame
-# number and section; "msg" lines give each message's header and question.
+# Golden: dnsift-dump --rrsets tests/captures/$1.pcap
+# Every RRset of every DNS message as its COF line (time = frame timestamp, count 1,
+# sensor_id dnsift-dump), prefixed by frame number and section; "msg" lines give each
+# message's header and question; frames that need IP or TCP reassembly show as "skip"
+# (dnsift-dump does not reassemble; the sensor does).
 # Regenerate with: tests/test_captures.sh BUILD/tests/dnsift-dump --update
 #
-# Verified before check-in (2026-11-26):
-#  - zone oracle (tests/test_captures.sh, part 2): every RRset above exists in the zone
-#    file its server loaded, read by ldns-read-zone, with exactly that zone's rdata
-#    (RRSIG: each signature in the zone); the only sets absent from the zones are CNAMEs
-#    synthesised from dname.example.test. DNAME; every NOERROR question whose
-#    (name, type) the zones hold appears above;
-#  - by hand: names all lowercase despite 0x20 and mixed-case zone data; owners and
-#    rdata names absolute; bailiwick present on referrals and negative answers only;
-#    TXT escapes (\", \\, \000\255\127 of txt.example.test.) as in the zone file;
-#    TYPE65280 as RFC 3597; out-of-bailiwick sets dropped as the sensor does;
-#  - tests/test_differential.sh: the same messages decode to the same owner, type and
-#    rdata in tshark 4.0.
+# Verified before check-in (2026-11-26), and re-checked by every run of the test:
+#  - zone oracle: every RRset below exists in the zone file its server loaded
+#    (tests/captures/zones, read by ldns-read-zone, an independent parser) with exactly
+#    that zone's rdata (RRSIG: each signature is in the zone); the only sets in no zone
+#    are CNAMEs synthesised from the dname.example.test. DNAME; every NOERROR answer to
+#    a question whose (name, type) a zone holds carries that set below;
+#  - README: the (rrname, rrtype) pairs equal those tests/captures/README.md lists
+#    (made from tshark's view by the captures' author), minus for TCP/frag only the
+#    big.*.test. sets that need reassembly;
+#  - by hand: names lowercase despite 0x20 and mixed-case zone data (WwW.MiXeD, NSEC
+#    next names); names absolute; bailiwick only on referrals and negative answers;
+#    txt.example.test. escapes \\" \\\\ \\000\\255\\127 as in the zone; TYPE65280 as
+#    RFC 3597 with a numeric rrtype; no set dropped as out of bailiwick;
+#  - tests/test_differential.sh: tshark 4.0 decodes the same owners, types and rdata.
 EOF
+}
+
+# The (rrname, rrtype) pairs tests/captures/README.md lists for a group of captures
+# (made by its author from tshark's view of matched responses).
+readme_pairs() {
+	sed -n "/^### $1/,/^###/p" "$capdir/README.md" | grep '^    ' |
+		awk '{ o = $1; sub(/:$/, "", o); for (i = 2; i <= NF; i++) print o, $i }' |
+		sort -u
+}
+
+# 3. The README's expected pairs against dnsift's. dnsift-dump does no query matching,
+# so unmatched.pcap yields basic's set; it does no reassembly, so the TCP and fragment
+# captures lack exactly the sets that only arrive in multi-segment / fragmented
+# messages (the ~2.7 KB big.*.test. TXT answers).
+NEED_REASSEMBLY="big.example.test. TXT
+big.knot.test. RRSIG
+big.knot.test. TXT"
+check_readme() {
+	case $1 in
+	upstream-tcp | upstream-frag)
+		readme_pairs "upstream-tcp, upstream-frag" |
+			grep -v -x -F "$NEED_REASSEMBLY" >"$tmp/expect" ;;
+	*)
+		readme_pairs "upstream-basic, upstream-qinq, client-and-upstream" >"$tmp/expect" ;;
+	esac
+	awk -F'\t' '$3 ~ /^\{/ { print $3 }' "$2" |
+		jq -r '"\(.rrname) \(if (.rrtype | type) == "number" then "TYPE\(.rrtype)"
+			else .rrtype end)"' | sort -u >"$tmp/pairs"
+	if [ ! -s "$tmp/expect" ]; then
+		echo "$1: README lists no expected pairs for it"
+		return 1
+	fi
+	if ! diff "$tmp/expect" "$tmp/pairs" >"$tmp/pdiff"; then
+		echo "$1: (rrname, rrtype) pairs differ from tests/captures/README.md" \
+			"(< README, > dnsift):"
+		cat "$tmp/pdiff"
+		return 1
+	fi
+	echo "$1: README: all $(grep -c . "$tmp/pairs") expected (rrname, rrtype) pairs," \
+		"no others"
 }
 
 status=0
@@ -270,6 +317,9 @@ for name in $CAPTURES; do
 		}
 		LC_ALL=C awk -v file="$name" -v zonesf="$tmp/zones" -f "$tmp/oracle.awk" \
 			"$tmp/zones" "$tmp/rows" || status=1
+	fi
+	if [ "$oracle" -eq 1 ] && [ -f "$capdir/README.md" ]; then
+		check_readme "$name" "$tmp/out" || status=1
 	fi
 	if [ "$update" -eq 1 ]; then
 		{ header "$name"; cat "$tmp/out"; } >"$golden"
