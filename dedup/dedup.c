@@ -120,6 +120,13 @@ struct pool {
 	size_t nblocks;			/* in 128-byte units */
 	unsigned top_order;
 	uint8_t *meta;			/* per 128-byte unit: META_* | order at block heads */
+	/*
+	 * Top-order blocks from here on were never handed out. They are free but
+	 * kept off the free lists, whose links live inside the free memory: writing
+	 * them would fault in the whole arena at create time (2 MiB at a time with
+	 * huge pages), and resident memory should follow use instead.
+	 */
+	size_t fresh;
 	struct free_block lists[ORDERS];	/* circular, sentinel heads */
 	uint64_t bytes_out;		/* written under lock, read by stats */
 	uint64_t entries_out;
@@ -278,13 +285,20 @@ static void list_unlink(struct free_block *b)
 static void *pool_alloc_locked(struct pool *p, unsigned order)
 {
 	unsigned o = order;
+	size_t idx;
 	while (o <= p->top_order && p->lists[o].next == &p->lists[o])
 		o++;
-	if (o > p->top_order)
+	if (o <= p->top_order) {
+		struct free_block *b = p->lists[o].next;
+		list_unlink(b);
+		idx = (size_t)((uint8_t *)b - p->base) >> MIN_SHIFT;
+	} else if (p->fresh < p->nblocks) {
+		idx = p->fresh;
+		p->fresh += (size_t)1 << p->top_order;
+		o = p->top_order;
+	} else {
 		return NULL;
-	struct free_block *b = p->lists[o].next;
-	list_unlink(b);
-	size_t idx = (size_t)((uint8_t *)b - p->base) >> MIN_SHIFT;
+	}
 	/* Split down, freeing the upper halves. */
 	while (o > order) {
 		o--;
@@ -344,12 +358,7 @@ static int pool_init(struct pool *p, uint64_t max_bytes, uint64_t max_entries)
 	p->max_entries = max_entries;
 	for (unsigned o = 0; o < ORDERS; o++)
 		list_init(&p->lists[o]);
-	/* Push top blocks in reverse so the first allocations come from low addresses. */
-	size_t step = (size_t)1 << top;
-	for (size_t i = p->nblocks; i >= step; i -= step) {
-		p->meta[i - step] = META_FREE | top;
-		list_push(&p->lists[top], (struct free_block *)(p->base + ((i - step) << MIN_SHIFT)));
-	}
+	p->fresh = 0;
 	pthread_spin_init(&p->lock, PTHREAD_PROCESS_PRIVATE);
 	return 0;
 }

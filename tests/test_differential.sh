@@ -90,6 +90,7 @@ fi
 "$dump" --type-table >"$tmp/types" || die "$dump --type-table failed"
 
 # frame<TAB>types of its RRs in order (0x1f-separated), from tshark's JSON tree.
+# shellcheck disable=SC2016 # a jq program: its $n is jq's, not the shell's
 RRTYPES_JQ='.[] | ._source.layers | .frame["frame.number"] as $n |
 	[ (.dns // .mdns // .llmnr) | if type == "array" then .[] else . end |
 	  (.["Answers"], .["Prerequisites"], .["Authoritative nameservers"], .["Updates"],
@@ -346,8 +347,8 @@ END {
 			continue
 		}
 		if (ts_malformed[fr]) {
-			printf "  frame %d: tshark malformed, dnsift parsed %d record(s): not compared\n",
-				fr, dd_nrec[fr]
+			printf "  frame %d: tshark malformed, dnsift parsed %d record(s): " \
+			       "not compared\n", fr, dd_nrec[fr]
 			tsmalformed_parsed++
 			continue
 		}
@@ -371,8 +372,8 @@ END {
 			records++
 			split(dk[k], da, "\t"); split(tk[k], ta, "\t")
 			if (da[1] != ta[1] || da[2] != ta[2]) {
-				printf "  frame %d rr %d: MISMATCH owner/type dnsift [%s %s] tshark [%s %s]\n",
-					fr, k, da[1], da[2], ta[1], ta[2]
+				printf "  frame %d rr %d: MISMATCH owner/type dnsift [%s %s] " \
+				       "tshark [%s %s]\n", fr, k, da[1], da[2], ta[1], ta[2]
 				mismatches++
 				continue
 			}
@@ -380,13 +381,13 @@ END {
 				continue
 			rdata_cmp++
 			if (!ts_align[fr]) {
-				printf "  frame %d rr %d: tshark lists not aligned, rdata not compared\n",
-					fr, k
+				printf "  frame %d rr %d: tshark lists not aligned, " \
+				       "rdata not compared\n", fr, k
 				continue
 			}
 			if (da[3] != ta[3]) {
-				printf "  frame %d rr %d: MISMATCH rdata dnsift [%s] tshark [%s] (%s)\n",
-					fr, k, da[3], ta[3], dx[k]
+				printf "  frame %d rr %d: MISMATCH rdata dnsift [%s] " \
+				       "tshark [%s] (%s)\n", fr, k, da[3], ta[3], dx[k]
 				mismatches++
 			}
 		}
@@ -432,19 +433,23 @@ while IFS= read -r f; do
 	fi
 	# One type per RR, in order: the first dns.resp.type of each RR's subtree.
 	if ! LC_ALL=C tshark -n -r "$f" -Y "dns or mdns or llmnr" -T json --no-duplicate-keys \
-		-J "frame dns mdns llmnr" 2>"$tmp/ts.err" | jq -r "$RRTYPES_JQ" >"$tmp/rrtypes"; then
+		-J "frame dns mdns llmnr" 2>"$tmp/ts.err" |
+		jq -r "$RRTYPES_JQ" >"$tmp/rrtypes"; then
 		echo "$f: tshark -T json | jq failed"
 		status=1
 		continue
 	fi
-	"$dump" "$f" >"$tmp/dd" 2>"$tmp/dd.err"
-	if [ -s "$tmp/dd.err" ]; then
+	if ! "$dump" "$f" >"$tmp/dd" 2>"$tmp/dd.err"; then
+		echo "$f: FAIL: dnsift-dump exited non-zero: $(head -5 "$tmp/dd.err")"
+		status=1
+	elif [ -s "$tmp/dd.err" ]; then
 		echo "$f: dnsift-dump: $(cat "$tmp/dd.err")"
 	fi
 	name=${f#"$pcaps"/}
 	name=${name#"$repo"/}
 	LC_ALL=C awk -v file="$name" -v allowed="$ALLOWED_REJECTS" -v totals="$tmp/totals" \
-		-v typesf="$tmp/types" -v rrtypesf="$tmp/rrtypes" -v tsf="$tmp/ts" -v ddf="$tmp/dd" \
+		-v typesf="$tmp/types" -v rrtypesf="$tmp/rrtypes" \
+		-v tsf="$tmp/ts" -v ddf="$tmp/dd" \
 		-f "$tmp/compare.awk" "$tmp/types" "$tmp/rrtypes" "$tmp/ts" "$tmp/dd" || status=1
 done <"$list"
 

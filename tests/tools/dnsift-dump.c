@@ -359,7 +359,8 @@ int main(int argc, char **argv)
 	for (; i < argc; i++)
 		status |= dump_file(d, argv[i]);
 	if (d->mode == DUMP_CORPUS)
-		fprintf(stderr, "dnsift-dump: %" PRIu64 " seed(s) in %s\n", d->seeds, d->corpus_dir);
+		fprintf(stderr, "dnsift-dump: %" PRIu64 " seed(s) in %s\n", d->seeds,
+			d->corpus_dir);
 	if (fflush(stdout) != 0)
 		status = 1;
 	return status;

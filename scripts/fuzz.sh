@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run the whole-chain wire fuzzer (tests/fuzz/fuzz_wire.c) for a while.
+#
+#   scripts/fuzz.sh BUILDDIR SECONDS
+#
+# BUILDDIR is a clang build with -Dfuzz=true, preferably with the sanitizers:
+#   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+#       -Db_lundef=false && ninja -C build-fuzz tests/fuzz_wire tests/dnsift-dump
+# The seed corpus is every frame of the shared captures (../shared/pcaps, listed in its
+# INDEX.tsv) and the bundled ones (tests/captures/*.pcap), one file per frame with the
+# link-type selector byte first (dnsift-dump --corpus). New inputs the fuzzer finds go
+# to BUILDDIR/fuzz-wire-corpus (kept between runs), crashes to BUILDDIR/fuzz-wire-
+# artifacts/. Exit: 0 no crash, 1 a crash (its input is named on stderr; turn it into a
+# file under tests/fuzz/regressions/), 2 usage or setup error.
+set -u
+
+die() {
+	echo "fuzz.sh: $*" >&2
+	exit 2
+}
+
+[ $# -eq 2 ] || die "usage: $0 BUILDDIR SECONDS"
+build=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such build directory"
+seconds=$2
+case $seconds in
+'' | *[!0-9]*) die "SECONDS must be a whole number" ;;
+esac
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+fuzzer=$build/tests/fuzz_wire
+dump=$build/tests/dnsift-dump
+[ -x "$fuzzer" ] || die "$fuzzer missing: configure with -Dfuzz=true (CC=clang) and build it"
+[ -x "$dump" ] || die "$dump missing: ninja -C $build tests/dnsift-dump"
+
+seeds=$build/fuzz-wire-seeds
+corpus=$build/fuzz-wire-corpus
+artifacts=$build/fuzz-wire-artifacts
+rm -rf "$seeds"
+mkdir -p "$seeds" "$corpus" "$artifacts" || die "cannot create corpus directories"
+
+pcaps=
+for d in "${DNSIFT_PCAPS:-}" "$repo/../shared/pcaps" /work/shared/pcaps; do
+	if [ -n "$d" ] && [ -f "$d/INDEX.tsv" ]; then
+		pcaps=$d
+		break
+	fi
+done
+n=0
+if [ -n "$pcaps" ]; then
+	while IFS= read -r f; do
+		"$dump" --corpus "$seeds" "$pcaps/$f" 2>/dev/null && n=$((n + 1))
+	done <<EOF
+$(awk -F'\t' 'NR > 1 && $1 != "" { print $1 }' "$pcaps/INDEX.tsv")
+EOF
+else
+	echo "fuzz.sh: shared captures absent, seeding from the bundled ones only"
+fi
+for f in "$repo"/tests/captures/*.pcap; do
+	[ -f "$f" ] && "$dump" --corpus "$seeds" "$f" 2>/dev/null && n=$((n + 1))
+done
+[ -d "$repo/tests/fuzz/regressions" ] && cp "$repo"/tests/fuzz/regressions/* "$seeds"/ 2>/dev/null
+echo "fuzz.sh: $(find "$seeds" -type f | wc -l) seed(s) from $n capture(s); fuzzing ${seconds}s"
+
+# -max_len: room for a 64 KiB message in one frame (libFuzzer grows inputs gradually).
+"$fuzzer" -max_total_time="$seconds" -max_len=66000 -timeout=10 -rss_limit_mb=4096 \
+	-print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$seeds"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "fuzz.sh: fuzzer exited $rc; crash input(s):" >&2
+	ls -l "$artifacts" >&2
+	exit 1
+fi
+echo "fuzz.sh: no crash in ${seconds}s"
+exit 0
