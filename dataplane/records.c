@@ -232,8 +232,7 @@ void records_foreach_counter(void (*fn)(void *arg, const char *name, uint64_t va
 		fn(arg, "dedup_bytes_in_use", ds.bytes_in_use);
 		fn(arg, "dedup_bytes_capacity", ds.bytes_capacity);
 		fn(arg, "dedup_observations", ds.observations);
-		fn(arg, "dedup_inserts", ds.inserts);
-		fn(arg, "dedup_hits", ds.hits);
+		/* Hits and inserts are the workers' dedup_hits / dedup_new. */
 		fn(arg, "dedup_expired", ds.expired);
 		fn(arg, "dedup_early_flushes", ds.early_flushes);
 		fn(arg, "dedup_flushed", ds.flushes);

@@ -20,14 +20,19 @@
  *     no byte < 0x20 or >= 0x7f before the final '\n' (cof.h: printable ASCII);
  *   - rdata_to_text() not fitting its bound, or printing non-printable bytes.
  */
+#include <dirent.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "wire/cof.h"
 #include "wire/dns.h"
 #include "wire/err.h"
+#include "wire/pcap_file.h"
 #include "wire/pkt.h"
 #include "wire/rrkey.h"
 #include "wire/rrset.h"
@@ -183,12 +188,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  *
  * Exit 0 when every input passed (a failed check aborts), 77 when nothing was readable.
  */
-#include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-#include "wire/pcap_file.h"
-
 static uint64_t replay_inputs;
 
 static void replay_raw(const char *path)
@@ -263,7 +262,8 @@ static void replay_index(const char *index)
 		printf("%s: absent, shared captures not replayed\n", index);
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - index) : 1, slash ? index : ".");
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - index) : 1,
+		 slash ? index : ".");
 	if (!fgets(line, sizeof(line), f)) {	/* header */
 		fclose(f);
 		return;
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 		else
 			replay_path(argv[i]);
 	}
-	printf("fuzz_wire_replay: %" PRIu64 " inputs through decode, parse, extract and render\n",
+	printf("fuzz_wire_replay: %" PRIu64 " inputs through decode, parse, extract, render\n",
 	       replay_inputs);
 	return replay_inputs ? 0 : 77;
 }
