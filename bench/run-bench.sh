@@ -180,6 +180,7 @@ cat >"$SAMPLER" <<'EOF'
 import json, os, socket, sys, time
 
 prefix, duration, trace_pkts, nports = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+watch_pid = int(sys.argv[5])  # the sensor; give up when it is gone
 path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
 
 def query(cmd):
@@ -203,7 +204,7 @@ while True:
             break
     except (OSError, ValueError, KeyError):
         pass
-    if time.monotonic() > deadline:
+    if time.monotonic() > deadline or not os.path.exists("/proc/%d" % watch_pid):
         print(json.dumps({"error": "sensor never reported traffic"}))
         sys.exit(0)
     time.sleep(0.2)
@@ -288,10 +289,24 @@ pool_args() {
 	fi
 }
 
+# EAL memory for the sensor: the trace in mbufs (~2.3 KiB each), the fragment tables the
+# workaround inflates (next power of two of the flows x 16 entries x ~512 B, per worker),
+# and 2 GiB for dedup, matching and the segment writer.
+sensor_mem_mb() {
+	local pkts=$1 nw=$2 flows buckets=1
+	if [ -n "${DNSIFT_BENCH_POOL_ARGS+x}" ]; then
+		flows=4096
+	else
+		flows=$(((pkts * nw + 3) / 4 + 4096))
+	fi
+	while [ "$buckets" -lt "$flows" ]; do buckets=$((buckets * 2)); done
+	echo $(((pkts * nw * 2304 + buckets * 16 * 512 * nw) / 1048576 + 2048))
+}
+
 sensor_run() {
 	local t=$1 nw=$2
 	local pkts logf=$WORK/dnsift-$t-$nw.log spool=$WORK/spool-$t-$nw
-	local ports="" i prefix=$PREFIX-s-$t-$nw pargs
+	local ports="" i prefix=$PREFIX-s-$t-$nw pargs mem
 	pkts=$(trace_packets "$t")
 	for i in $(seq 0 $((nw - 1))); do
 		ports="$ports -s port=net_pcap$i,rx_pcap=$TRACES/$t.pcap,infinite_rx=1"
@@ -299,15 +314,16 @@ sensor_run() {
 	pargs=$(pool_args "$pkts" "$nw")
 	mkdir -p "$spool"
 	# shellcheck disable=SC2086
+	mem=$(sensor_mem_mb "$pkts" "$nw")
 	echo "$SENSOR $ports -s spool_dir=$spool $pargs -q -- --no-huge --no-pci" \
-		"-m $((MEM_MB * nw)) $(eal_cores "$nw") --file-prefix $prefix" >"$WORK/cmd-$t-$nw"
+		"-m $mem $(eal_cores "$nw") --file-prefix $prefix" >"$WORK/cmd-$t-$nw"
 	# shellcheck disable=SC2086,SC2046 # word splitting of ports and EAL cores is wanted
 	"$SENSOR" $ports -s spool_dir="$spool" $pargs -q -- --no-huge --no-pci \
-		-m $((MEM_MB * nw)) $(eal_cores "$nw") --file-prefix "$prefix" \
+		-m "$mem" $(eal_cores "$nw") --file-prefix "$prefix" \
 		--log-level='*:warning' >"$logf" 2>&1 </dev/null &
 	BG_PID=$!
 	local res
-	res=$(python3 "$SAMPLER" "$prefix" "$DURATION" "$pkts" "$nw" 2>>"$logf" ||
+	res=$(python3 "$SAMPLER" "$prefix" "$DURATION" "$pkts" "$nw" "$BG_PID" 2>>"$logf" ||
 		echo '{"error": "sampler failed"}')
 	if ! kill -0 "$BG_PID" 2>/dev/null; then
 		res=$(python3 -c 'import json,sys; print(json.dumps({"error": "sensor exited", "log_tail": open(sys.argv[1]).read()[-800:]}))' "$logf")
@@ -344,7 +360,7 @@ live_run() {
 		-i dbench1 "$TRACES/$t.pcap" >"$WORK/tcpreplay-$t.log" 2>&1 &
 	local replay=$!
 	local res
-	res=$(python3 "$SAMPLER" "$prefix" "$DURATION" "$(trace_packets "$t")" 1 2>>"$logf" ||
+	res=$(python3 "$SAMPLER" "$prefix" "$DURATION" "$(trace_packets "$t")" 1 "$BG_PID" 2>>"$logf" ||
 		echo '{"error": "sampler failed"}')
 	kill -INT "$replay" 2>/dev/null || true
 	wait "$replay" 2>/dev/null || true

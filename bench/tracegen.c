@@ -690,8 +690,6 @@ static const unsigned int qkind_permille[QK_COUNT] = {
 };
 static unsigned int qkind_cum[QK_COUNT];
 
-struct gen;
-
 struct signer {
 	bool on;		/* zone signed and query had DO */
 	const struct name *zone;
@@ -883,7 +881,7 @@ struct gen {
 	/* statistics */
 	uint64_t pkts, bytes, exchanges, tcp_exchanges, frags, ipv6_pkts, vlan_pkts;
 	uint64_t kind_count[QK_COUNT];
-	uint64_t rcode_nx, rcode_nodata, referrals, signed_answers;
+	uint64_t rcode_nx, rcode_nodata, referrals;
 	struct {
 		uint64_t n, bytes;
 	} qsize, rsize;
@@ -2082,6 +2080,14 @@ int main(int argc, char **argv)
 			g.qsize.n ? (double)g.qsize.bytes / (double)g.qsize.n : 0.0,
 			g.rsize.n ? (double)g.rsize.bytes / (double)g.rsize.n : 0.0, secs,
 			secs > 0 ? (double)g.pkts / secs : 0.0);
+		static const char *const kind_name[QK_COUNT] = {
+			"A", "AAAA", "HTTPS", "PTR", "TXT", "MX", "NS", "DS", "DNSKEY", "SOA",
+			"CAA", "SRV", "CNAME",
+		};
+		fprintf(stderr, "dnsift-tracegen: qtypes");
+		for (unsigned int i = 0; i < QK_COUNT; i++)
+			fprintf(stderr, " %s=%" PRIu64, kind_name[i], g.kind_count[i]);
+		fprintf(stderr, "\n");
 	}
 	free(g.slots);
 	return rc;

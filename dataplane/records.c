@@ -23,6 +23,7 @@ static struct {
 	uint64_t count_sum;
 	uint64_t refused;
 	uint64_t render_errors;
+	uint64_t render_error_counts;	/* observations in records that could not be spooled */
 	struct dp_stats drops_prev;	/* writer thread: counters at the last rotation */
 } rec;
 
@@ -39,8 +40,13 @@ static int emit_record(const struct dedup_record *r, void *arg)
 	int n = cof_render(r->key, r->key_len, &meta, rec.line, rec.line_size);
 
 	if (n < 0) {
-		/* Cannot happen for keys the wire path built; counted, never silent. */
+		/*
+		 * -ENOSPACE: the line would pass SEG_LINE_MAX (an RRset of hundreds of KiB
+		 * of rdata); -EFORMAT cannot happen for keys the wire path built. Either
+		 * way the record cannot be spooled: counted, with its observations.
+		 */
 		rec.render_errors++;
+		rec.render_error_counts += r->count;
 		return 0;
 	}
 	if (s->writer != NULL) {
@@ -51,6 +57,7 @@ static int emit_record(const struct dedup_record *r, void *arg)
 		}
 		if (w < 0) {
 			rec.render_errors++;
+			rec.render_error_counts += r->count;
 			return 0;
 		}
 	}
@@ -117,7 +124,9 @@ static unsigned int segment_drops(void *arg, struct seg_counter *out, unsigned i
 
 int records_setup(struct sensor *s)
 {
-	rec.line_size = cof_render_bound(RRKEY_MAX_LEN, s->conf.sensor_id);
+	/* A segment line holds at most SEG_LINE_MAX bytes; a longer rendering could not
+	 * be spooled anyway, so the buffer stops there (cof_render says ENOSPACE). */
+	rec.line_size = SEG_LINE_MAX;
 	rec.line = malloc(rec.line_size);
 	if (rec.line == NULL) {
 		fprintf(stderr, "dnsift: no memory for the record buffer\n");
@@ -226,6 +235,7 @@ void records_foreach_counter(void (*fn)(void *arg, const char *name, uint64_t va
 	fn(arg, "records_count_sum", rec.count_sum);
 	fn(arg, "records_refused_queue_full", rec.refused);
 	fn(arg, "records_render_errors", rec.render_errors);
+	fn(arg, "records_render_error_counts", rec.render_error_counts);
 	if (sensor.dedup) {
 		dedup_stats(sensor.dedup, &ds);
 		fn(arg, "dedup_live_entries", ds.live_entries);
