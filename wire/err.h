@@ -25,6 +25,7 @@
 	X(NOTFOUND,               not_found,             "not found") \
 	X(EXISTS,                 exists,                "already exists") \
 	X(BUSY,                   busy,                  "consumer busy, retry later") \
+	X(PERM,                   permission,            "operation not permitted (needs root or CAP_BPF + CAP_NET_ADMIN)") \
 	/* frame decode (wire/pkt) */ \
 	X(PKT_LINKTYPE,           unsupported_linktype,  "unsupported link type") \
 	X(PKT_L2_TRUNCATED,       l2_truncated,          "link-layer header truncated") \
