@@ -8,6 +8,7 @@
 #include "dataplane/pipeline.h"
 #include "dataplane/tcp_reasm.h"
 #include "dataplane/upstream.h"
+#include "dataplane/zones.h"
 #include "dedup/dedup.h"
 #include "wire/dns.h"
 #include "wire/rrkey.h"
@@ -26,6 +27,7 @@ struct pipeline {
 	struct pipeline_params params;
 	struct match *match;
 	struct tcp_reasm *tcp;
+	struct zones *zones;
 	/* Per-message context for the TCP callback and the RRset callback. */
 	const struct pkt_info *cur_pi;
 	enum upstream_class cur_class;
@@ -66,7 +68,8 @@ struct pipeline *pipeline_create(const struct pipeline_params *params)
 		.ctx = p,
 	};
 	p->tcp = tcp_reasm_create(&tp);
-	if (p->match == NULL || p->tcp == NULL) {
+	p->zones = zones_create(params->zone_pairs ? params->zone_pairs : 65536);
+	if (p->match == NULL || p->tcp == NULL || p->zones == NULL) {
 		int e = errno;
 		pipeline_free(p);
 		errno = e ? e : ENOMEM;
@@ -81,6 +84,7 @@ void pipeline_free(struct pipeline *p)
 		return;
 	match_free(p->match);
 	tcp_reasm_free(p->tcp);
+	zones_free(p->zones);
 	free(p);
 }
 
@@ -136,6 +140,14 @@ static void match_packet_init(struct match_packet *mp, const struct pkt_info *pi
 	mp->qname = m->qname;
 }
 
+static bool has_authority_soa(const struct dns_msg *m)
+{
+	for (uint32_t i = 0; i < m->rr_count; i++)
+		if (m->rr[i].section == DNS_SECTION_AUTHORITY && m->rr[i].rrtype == DNS_TYPE_SOA)
+			return true;
+	return false;
+}
+
 /* One DNS message, from a UDP datagram or a TCP stream. */
 static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 {
@@ -186,10 +198,36 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 		p->stats.truncated_responses++;
 		return;
 	}
-	uint8_t bw[DNS_NAME_MAX];
+	uint8_t bw_buf[DNS_NAME_MAX];
+	const uint8_t *bw = bw_buf;
 	uint8_t bw_len = 0;
-	if (dns_msg_bailiwick(m, bw, &bw_len) != 0)
+	const struct pkt_info *pi = p->cur_pi;
+	if (dns_msg_bailiwick(m, bw_buf, &bw_len) != 0)
 		bw_len = 0;
+	if (bw_len && !has_authority_soa(m)) {
+		/*
+		 * A referral: the bailiwick is a guess (the delegation's parent). When
+		 * this server is known to serve a zone above that guess (a root server
+		 * delegating in-addr.arpa. speaks for ".", not "arpa."), the known zone
+		 * wins, so the server's own glue is not taken for poisoning.
+		 */
+		uint8_t known = zones_lookup(p->zones, pi->src_addr, pi->addr_len, bw, bw_len);
+		if (known && known < bw_len) {
+			memmove(bw_buf, bw_buf + (bw_len - known), known);
+			bw_len = known;
+		}
+	}
+	if (bw_len) {
+		/* Only matched responses teach which server serves which zone. */
+		if (flags == 0)
+			zones_learn_response(p->zones, m, pi->src_addr, pi->addr_len, bw, bw_len,
+					     p->now_sec);
+	} else {
+		/* The zone this server was seen serving, at or above the qname. */
+		bw_len = zones_lookup(p->zones, pi->src_addr, pi->addr_len, m->qname,
+				      m->qname_len);
+		bw = m->qname + (m->qname_len - bw_len);
+	}
 	struct rrset_params rp = {
 		.bailiwick = bw_len ? bw : NULL,
 		.bailiwick_len = bw_len,
@@ -312,4 +350,9 @@ void pipeline_foreach_module_counter(struct pipeline *p,
 #define PIPE_TCP(name, text) fn(arg, "tcp_reasm_" #name, ts->name);
 	TCP_REASM_STATS(PIPE_TCP)
 #undef PIPE_TCP
+	const struct zones_stats *zs = zones_stats(p->zones);
+	fn(arg, "zones_learned", zs->learned);
+	fn(arg, "zones_evicted", zs->evicted);
+	fn(arg, "zones_lookups", zs->lookups);
+	fn(arg, "zones_found", zs->found);
 }
