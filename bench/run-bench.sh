@@ -4,12 +4,13 @@
 # dnsift throughput benchmark runner. See bench/README.md for what it measures and why.
 #
 #   bench/run-bench.sh [--quick] [--live] [--duration S] [--traces "a b"] [--workers "1 2"]
-#                      [--build DIR] [--no-ceiling] [--no-sensor]
+#                      [--build DIR] [--no-ceiling] [--no-sensor] [--merge]
 #
 # For each standard trace: the harness ceiling (dpdk-testpmd rxonly on net_pcap with
 # infinite_rx), then the sensor on the same vdev for the same time, its counters read
 # through the DPDK telemetry socket once a second. Results: bench/results/results.json,
-# results.md and pps.png. Reports numbers against the targets; never fails on them.
+# results.md and pps.png (--merge keeps earlier runs of other trace/worker/mode
+# combinations). Reports numbers against the targets; never fails on them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +23,7 @@ QUICK=0
 LIVE=0
 DO_CEILING=1
 DO_SENSOR=1
+MERGE=0
 TRACE_LIST="realistic hotcache attack tcpfrag"
 WORKERS="1 2"
 MEM_MB=6000
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=$2; shift 2 ;;
 	--no-ceiling) DO_CEILING=0; shift ;;
 	--no-sensor) DO_SENSOR=0; shift ;;
+	--merge) MERGE=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -214,8 +217,11 @@ except (OSError, ValueError, KeyError):
     pid = 0
 samples = [(t, s)]
 end = t + duration
+first_pass = trace_pkts * nports
 while time.monotonic() < end:
-    time.sleep(1.0)
+    # Fine-grained while the first (cold) pass lasts, so a fast sensor's cold pass is
+    # still resolved; once a second after that.
+    time.sleep(0.2 if samples[-1][1]["rx_packets"] < first_pass else 1.0)
     try:
         samples.append(stats())
     except (OSError, ValueError):
@@ -235,7 +241,6 @@ def rate(k):
 
 # The first pass over the trace (per port) is the only one with fresh RRsets: split the
 # window into intervals still inside the first pass and intervals of pure repeats.
-first_pass = trace_pkts * nports
 cold, warm = [0, 0.0, 0], [0, 0.0, 0]
 for (ta, sa), (tb, sb) in zip(samples, samples[1:]):
     bucket = cold if sb["rx_packets"] <= first_pass else warm
@@ -291,7 +296,7 @@ pool_args() {
 
 # EAL memory for the sensor: the trace in mbufs (~2.3 KiB each), the fragment tables the
 # workaround inflates (next power of two of the flows x 16 entries x ~512 B, per worker),
-# and 2 GiB for dedup, matching and the segment writer.
+# and 2 GiB per worker plus 2 GiB for dedup, matching, reassembly and the segment writer.
 sensor_mem_mb() {
 	local pkts=$1 nw=$2 flows buckets=1
 	if [ -n "${DNSIFT_BENCH_POOL_ARGS+x}" ]; then
@@ -300,7 +305,7 @@ sensor_mem_mb() {
 		flows=$(((pkts * nw + 3) / 4 + 4096))
 	fi
 	while [ "$buckets" -lt "$flows" ]; do buckets=$((buckets * 2)); done
-	echo $(((pkts * nw * 2304 + buckets * 16 * 512 * nw) / 1048576 + 2048))
+	echo $(((pkts * nw * 2304 + buckets * 16 * 512 * nw) / 1048576 + 2048 * nw + 2048))
 }
 
 sensor_run() {
@@ -350,6 +355,10 @@ live_run() {
 	ip link set dbench1 netns dnsift-bench
 	ip link set dbench0 up
 	ip -n dnsift-bench link set dbench1 up
+	# veth GRO would merge TCP segments into frames larger than the capture ring's
+	# frames: the sensor must see what was sent, as on a tap.
+	ethtool -K dbench0 gro off lro off >/dev/null 2>&1 || log "ethtool: GRO left on"
+	ip netns exec dnsift-bench ethtool -K dbench1 tso off gso off >/dev/null 2>&1 || true
 	mkdir -p "$spool"
 	"$SENSOR" -s port=net_af_packet0,iface=dbench0,blocksz=4096,framesz=2048,framecnt=4096 \
 		-s spool_dir="$spool" -q -- --no-huge --no-pci -m 2048 -l 0,1 \
@@ -368,7 +377,12 @@ live_run() {
 	ip netns del dnsift-bench
 	ip link del dbench0 2>/dev/null || true
 	rm -rf "$spool"
-	echo "$res"
+	python3 - "$res" "$SENSOR -s port=net_af_packet0,iface=dbench0,... -q -- --no-huge --no-pci -m 2048 -l 0,1; tcpreplay --topspeed --loop=0 --preload-pcap -i dbench1 $TRACES/$t.pcap" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1])
+r["command"] = sys.argv[2]
+print(json.dumps(r))
+EOF
 }
 
 # ------------------------------------------------------------------------------ main
@@ -398,11 +412,17 @@ for t in $TRACE_LIST; do
 	fi
 done
 
-python3 - "$RAW" "$RESULTS" "$TRACES" "$DURATION" "$QUICK" "$(nproc)" \
+python3 - "$RAW" "$RESULTS" "$TRACES" "$DURATION" "$QUICK" "$(nproc)" "$MERGE" \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" <<'EOF'
 import json, os, re, sys, time
-raw, outdir, traces, duration, quick, ncpu, cpu = sys.argv[1:8]
+raw, outdir, traces, duration, quick, ncpu, merge, cpu = sys.argv[1:9]
 runs = [json.loads(l) for l in open(raw) if l.strip()]
+old_path = os.path.join(outdir, "results.json")
+if merge == "1" and os.path.exists(old_path):
+    new = {(r["trace"], r["workers"], r["mode"]) for r in runs}
+    kept = [r for r in json.load(open(old_path))["runs"]
+            if (r["trace"], r["workers"], r["mode"]) not in new]
+    runs = sorted(kept + runs, key=lambda r: (r["trace"], r["mode"], r["workers"]))
 info = {}
 for r in runs:
     t = r["trace"]

@@ -1474,10 +1474,11 @@ static enum rkind build_response(struct gen *g, struct msgb *m, const struct que
 		/* Some servers still add their NS set (and glue) to every answer. */
 		if ((zh >> 12) % 3 == 0 && q->kind != QK_NS && q->kind != QK_DS) {
 			struct nsset s;
-			gen_nsset(&s, zone, zh, q->version ? q->version : 0);
+			/* The zone's own NS set: stable whatever the answer's version. */
+			gen_nsset(&s, zone, zh, 0);
 			put_nsset(m, SEC_NS, zone, &s, 86400);
 			put_rrsig(m, SEC_NS, &sg, zone, 2, 86400, zh);
-			put_glue(m, &s, zh, q->version, 86400);
+			put_glue(m, &s, zh, 0, 86400);
 		}
 		break;
 	case RK_NXDOMAIN:
@@ -1666,9 +1667,8 @@ static void make_exchange(struct gen *g, struct exch *e)
 		enum rkind rk = RK_ANSWER;
 		double x;
 
-		if (k == 0)
-			make_query(g, &q);
 		if (k == 0) {
+			make_query(g, &q);
 			bool big = rng_chance(&g->r, g->o.frag);
 			/* A big answer: a type that really gets big (RSA DNSKEY, TXT, A pools). */
 			if (big && !g->o.unique) {
@@ -1697,6 +1697,9 @@ static void make_exchange(struct gen *g, struct exch *e)
 			if (rk == RK_REFERRAL)
 				sh = q.u.ph;
 			pick_server(&fl, sh);
+			/* The parent's server is asked nothing else about the child here. */
+			if (q.kind == QK_DS)
+				msgs = 1;
 		} else {
 			/*
 			 * A later message on the same connection: the resolver asks the same

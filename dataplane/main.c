@@ -31,6 +31,7 @@
 #include "dataplane/records.h"
 #include "dataplane/sensor.h"
 #include "dataplane/upstream.h"
+#include "dataplane/zones.h"
 #include "dedup/dedup.h"
 #include "wire/pcap_file.h"
 #include "wire/pkt.h"
@@ -184,6 +185,9 @@ static void print_summary(FILE *out)
 	for (unsigned int i = 0; i < sensor.nb_workers; i++)
 		pipeline_foreach_module_counter(sensor.workers[i].pipe, print_counter, out);
 	records_foreach_counter(print_counter, out);
+	const struct zones_stats *zs = zones_stats(sensor.zones);
+	print_counter(out, "zones_learned", zs->learned);
+	print_counter(out, "zones_evicted", zs->evicted);
 	for (unsigned int i = 0; i < sensor.nb_ports; i++) {
 		struct dp_port_counters c;
 		if (dp_port_counters(&sensor.ports[i], &c) == 0)
@@ -225,6 +229,7 @@ static int setup_workers(void)
 				.max_queries = 65536,
 				.tcp_max_flows = sensor.conf.tcp_max_flows,
 				.tcp_timeout_ns = 30ull * 1000000000ull,
+				.zones = sensor.zones,
 			};
 			w->pipe = pipeline_create(&pp);
 			if (w->pipe == NULL) {
@@ -410,6 +415,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsift: no resolver configured: every query to a DNS port "
 			"is treated as upstream\n");
 
+	sensor.zones = zones_create(1u << 20);
+	if (sensor.zones == NULL) {
+		fprintf(stderr, "dnsift: zone table: %s\n", strerror(errno));
+		goto fail_upstream;
+	}
+
 	/* Dedup, then the record path (segment writer), so records have somewhere to go. */
 	if (records_setup(&sensor) != 0)
 		goto fail_upstream;
@@ -502,6 +513,7 @@ fail_ports:
 fail_records:
 	records_free();
 fail_upstream:
+	zones_free(sensor.zones);
 	upstream_free(sensor.upstream);
 fail_eal:
 	rte_eal_cleanup();

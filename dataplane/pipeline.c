@@ -27,7 +27,8 @@ struct pipeline {
 	struct pipeline_params params;
 	struct match *match;
 	struct tcp_reasm *tcp;
-	struct zones *zones;
+	struct zones *zones;		/* shared, unless own_zones */
+	bool own_zones;
 	/* Per-message context for the TCP callback and the RRset callback. */
 	const struct pkt_info *cur_pi;
 	enum upstream_class cur_class;
@@ -68,7 +69,11 @@ struct pipeline *pipeline_create(const struct pipeline_params *params)
 		.ctx = p,
 	};
 	p->tcp = tcp_reasm_create(&tp);
-	p->zones = zones_create(params->zone_pairs ? params->zone_pairs : 65536);
+	p->zones = params->zones;
+	if (p->zones == NULL) {
+		p->zones = zones_create(65536);
+		p->own_zones = true;
+	}
 	if (p->match == NULL || p->tcp == NULL || p->zones == NULL) {
 		int e = errno;
 		pipeline_free(p);
@@ -84,7 +89,8 @@ void pipeline_free(struct pipeline *p)
 		return;
 	match_free(p->match);
 	tcp_reasm_free(p->tcp);
-	zones_free(p->zones);
+	if (p->own_zones)
+		zones_free(p->zones);
 	free(p);
 }
 
@@ -215,6 +221,7 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 		if (known && known < bw_len) {
 			memmove(bw_buf, bw_buf + (bw_len - known), known);
 			bw_len = known;
+			p->stats.bailiwick_referral_widened++;
 		}
 	}
 	if (bw_len) {
@@ -222,11 +229,16 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 		if (flags == 0)
 			zones_learn_response(p->zones, m, pi->src_addr, pi->addr_len, bw, bw_len,
 					     p->now_sec);
+		p->stats.bailiwick_from_message++;
 	} else {
 		/* The zone this server was seen serving, at or above the qname. */
 		bw_len = zones_lookup(p->zones, pi->src_addr, pi->addr_len, m->qname,
 				      m->qname_len);
 		bw = m->qname + (m->qname_len - bw_len);
+		if (bw_len)
+			p->stats.bailiwick_from_server++;
+		else
+			p->stats.bailiwick_unknown++;
 	}
 	struct rrset_params rp = {
 		.bailiwick = bw_len ? bw : NULL,
@@ -350,9 +362,5 @@ void pipeline_foreach_module_counter(struct pipeline *p,
 #define PIPE_TCP(name, text) fn(arg, "tcp_reasm_" #name, ts->name);
 	TCP_REASM_STATS(PIPE_TCP)
 #undef PIPE_TCP
-	const struct zones_stats *zs = zones_stats(p->zones);
-	fn(arg, "zones_learned", zs->learned);
-	fn(arg, "zones_evicted", zs->evicted);
-	fn(arg, "zones_lookups", zs->lookups);
-	fn(arg, "zones_found", zs->found);
+
 }

@@ -21,6 +21,7 @@
 
 struct upstream;
 struct dedup;
+struct zones;
 
 enum pipeline_unmatched {
 	PIPELINE_UNMATCHED_DROP = 0,	/* count and drop responses without a query */
@@ -36,7 +37,7 @@ struct pipeline_params {
 	uint32_t max_queries;		/* outstanding queries remembered */
 	uint32_t tcp_max_flows;		/* TCP streams (each direction counts one) */
 	uint64_t tcp_timeout_ns;	/* idle TCP streams freed after this */
-	uint32_t zone_pairs;		/* (server, zone) pairs remembered for bailiwick; 0 = 65536 */
+	struct zones *zones;		/* shared (server, zone) table; NULL: a private one */
 };
 
 struct pipeline;

@@ -46,6 +46,10 @@
 	X(unmatched_recorded,  "unmatched responses recorded with the unmatched flag") \
 	X(truncated_responses, "responses with TC=1 (partial; the TCP retry is recorded)") \
 	X(dns_other,           "messages in the wrong direction for their QR bit, or not QUERY opcode") \
+	X(bailiwick_from_message, "responses whose SOA or referral named their zone") \
+	X(bailiwick_referral_widened, "referrals whose server is known to serve a zone above the guess") \
+	X(bailiwick_from_server, "responses given the zone their server was seen serving") \
+	X(bailiwick_unknown,   "responses recorded without a bailiwick") \
 	X(rrsets,              "RRset observations handed to dedup") \
 	X(rrsets_out_of_bailiwick, "RRsets outside the answering zone (dropped)") \
 	X(rrset_errors,        "RRsets that could not be keyed (too big)") \

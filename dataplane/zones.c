@@ -11,10 +11,20 @@
 #define PROBE_WINDOW 8
 #define ZONES_MAX_REFERRAL_RRS 128
 
+/*
+ * Shared by every worker: a slot's two words are read and written with relaxed
+ * atomics and no lock. Two workers learning into one slot at once leave one of
+ * the two pairs (the other is simply not remembered); a reader sees a tag
+ * whole or not at all. Nothing here needs more than that.
+ */
 struct zones_slot {
 	uint64_t tag;		/* hash of (server, zone); 0 = empty */
 	uint64_t seen_sec;
 };
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define COUNT(p) __atomic_fetch_add((p), 1, __ATOMIC_RELAXED)
 
 struct zones {
 	struct zones_slot *slot;
@@ -63,34 +73,44 @@ void zones_learn(struct zones *z, const uint8_t *server, uint8_t addr_len,
 	uint64_t tag = pair_tag(server, addr_len, zone, zone_len);
 	struct zones_slot *victim = NULL;
 
+	uint64_t victim_tag = 0, victim_seen = 0;
+
 	for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
 		struct zones_slot *s = &z->slot[(tag + i) & z->mask];
-		if (s->tag == tag) {
-			s->seen_sec = now_sec;
-			z->stats.refreshed++;
+		uint64_t t = LOAD(&s->tag), seen = LOAD(&s->seen_sec);
+		if (t == tag) {
+			/* At most one shared-line write per pair and second. */
+			if (seen != now_sec) {
+				STORE(&s->seen_sec, now_sec);
+				COUNT(&z->stats.refreshed);
+			}
 			return;
 		}
-		if (s->tag == 0) {
-			if (victim == NULL || victim->tag != 0)
+		if (t == 0) {
+			if (victim == NULL || victim_tag != 0) {
 				victim = s;
-		} else if (victim == NULL || (victim->tag != 0 && s->seen_sec < victim->seen_sec)) {
+				victim_tag = 0;
+			}
+		} else if (victim == NULL || (victim_tag != 0 && seen < victim_seen)) {
 			victim = s;
+			victim_tag = t;
+			victim_seen = seen;
 		}
 	}
-	if (victim->tag != 0)
-		z->stats.evicted++;
-	victim->tag = tag;
-	victim->seen_sec = now_sec;
-	z->stats.learned++;
+	if (victim_tag != 0)
+		COUNT(&z->stats.evicted);
+	STORE(&victim->seen_sec, now_sec);
+	STORE(&victim->tag, tag);
+	COUNT(&z->stats.learned);
 }
 
 static bool known(const struct zones *z, uint64_t tag)
 {
 	for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-		const struct zones_slot *s = &z->slot[(tag + i) & z->mask];
-		if (s->tag == tag)
+		uint64_t t = LOAD(&z->slot[(tag + i) & z->mask].tag);
+		if (t == tag)
 			return true;
-		if (s->tag == 0)
+		if (t == 0)
 			return false;
 	}
 	return false;
@@ -102,13 +122,10 @@ uint8_t zones_lookup(struct zones *z, const uint8_t *server, uint8_t addr_len,
 	const uint8_t *name = qname;
 	size_t len = qname_len;
 
-	z->stats.lookups++;
 	/* Longest first: qname itself, then each parent down to the root. */
 	while (name != NULL && len > 0) {
-		if (known(z, pair_tag(server, addr_len, name, (uint8_t)len))) {
-			z->stats.found++;
+		if (known(z, pair_tag(server, addr_len, name, (uint8_t)len)))
 			return (uint8_t)len;
-		}
 		name = dns_name_parent(name, len, &len);
 	}
 	return 0;

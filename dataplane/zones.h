@@ -14,8 +14,11 @@
  * The table keeps a 64-bit hash of (server address, zone name) and no names:
  * a lookup walks the qname's ancestors, which carry the zone's bytes anyway.
  * A false match needs a 64-bit collision. Open addressing over a fixed array
- * sized at create time; a full probe window evicts its stalest entry. One
- * table per worker; every function is called by that worker only.
+ * sized at create time; a full probe window evicts its stalest entry.
+ *
+ * One table for all workers (RSS sends a referral and the later answers from
+ * its glue servers to different workers): zones_learn and zones_lookup may be
+ * called by any thread at once; slots use relaxed atomics, no locks.
  */
 #ifndef DNSIFT_DP_ZONES_H
 #define DNSIFT_DP_ZONES_H
@@ -28,10 +31,8 @@ struct zones;
 
 struct zones_stats {
 	uint64_t learned;	/* new (server, zone) pairs */
-	uint64_t refreshed;	/* pairs seen again */
+	uint64_t refreshed;	/* pairs seen again in a later second */
 	uint64_t evicted;	/* stalest pair replaced in a full probe window */
-	uint64_t lookups;
-	uint64_t found;		/* lookups that gave a bailiwick */
 };
 
 /* capacity: pairs held (rounded up to a power of two). NULL + errno. */

@@ -90,14 +90,16 @@ done
 
 # Two workers sharing one dedup table: the same capture on two ports, one worker each
 # (lcore 2 shares a CPU with lcore 1 on small machines). Every RRset is seen twice as
-# often; merged per key, the counts are exactly twice the golden counts.
+# often; merged per key, the counts are exactly twice the golden counts. The bailiwick
+# is left out of this comparison: the workers share what they learn about which server
+# serves which zone, so the second pass over the root priming may already know ".".
 "$build/dataplane/dnsift" -r "$caps/upstream-basic.pcap" -r "$caps/upstream-basic.pcap" \
 	-o "$tmp/spool-two" -p -s dedup_max_bytes=16M -s dedup_max_entries=65536 \
 	-s resolver=198.51.100.53 -s resolver=2001:db8:100::53 \
 	-- --no-huge --no-pci -m 512 --lcores=0@0,1@1,2@1 --file-prefix=dnsift-golden-$$ \
 	> "$tmp/two.json" 2> "$tmp/summary" || { echo "FAIL two workers: exit $?"; fail=1; }
 rm -rf "/var/run/dpdk/dnsift-golden-$$"
-merge='map(del(.sensor_id)) | group_by(del(.count, .time_first, .time_last)) |
+merge='map(del(.sensor_id, .bailiwick)) | group_by(del(.count, .time_first, .time_last)) |
 	map(.[0] + {count: (map(.count) | add)} | del(.time_first, .time_last)) | .[]'
 jq -S -s -c "$merge" "$tmp/two.json" | sort > "$tmp/two.merged"
 jq -S -s -c "map(.count *= 2) | $merge" "$caps/upstream-basic.records.golden" | sort > "$tmp/two.expected"

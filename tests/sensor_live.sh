@@ -4,7 +4,10 @@
 # records must be those of the offline run (time stamps aside: live, they are the
 # wall clock). dnsift-control runs beside it and the operator's commands go through
 # the DPDK telemetry socket: status, stats, window, resolvers, rotate, flush.
-# Needs root (netns, veth, AF_PACKET). Usage: sensor_live.sh BUILDDIR
+# With QUEUES=2 the port has two RX queues (PACKET_FANOUT by a symmetric flow hash)
+# and two workers share the dedup table and what they learn about zones; lcore 2
+# shares a CPU with lcore 1 on small machines.
+# Needs root (netns, veth, AF_PACKET). Usage: [QUEUES=N] sensor_live.sh BUILDDIR
 set -u
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +64,8 @@ NGX
 fi
 [ -n "$collector" ] || echo "note: nginx not available; the collector leg is skipped"
 
+lcores=0@0,1@1
+[ "${QUEUES:-1}" -ge 2 ] && lcores=0@0,1@1,2@1
 cat > "$tmp/dnsift.conf" <<CONF
 sensor_id = live-test
 spool_dir = $tmp/spool
@@ -71,13 +76,14 @@ dedup_max_bytes = 16M
 segment_max_age = 3600
 cli_socket = $tmp/cli.sock
 telemetry_socket = /var/run/dpdk/$prefix/dpdk_telemetry.v2
-port = net_af_packet0,iface=tap0,qpairs=1
+rx_queues = ${QUEUES:-1}
+port = net_af_packet0,iface=tap0,qpairs=${QUEUES:-1}
 spool_keep_sent = yes
 $collector
 CONF
 
 ip netns exec "$ns" "$build/dataplane/dnsift" -c "$tmp/dnsift.conf" -p -- \
-	--no-huge --no-pci -m 256 -l 0,1 --file-prefix="$prefix" --log-level='*:warning' \
+	--no-huge --no-pci -m 256 --lcores="$lcores" --file-prefix="$prefix" --log-level='*:warning' \
 	> "$tmp/records.json" 2> "$tmp/sensor.log" &
 sensor_pid=$!
 "$build/control/dnsift-control" -c "$tmp/dnsift.conf" -l warn > "$tmp/control.log" 2>&1 &
@@ -90,7 +96,9 @@ until ctl status 2> /dev/null | grep -q 'sensor.state=up'; do
 	kill -0 "$sensor_pid" 2> /dev/null || fail "sensor exited"
 	sleep 0.1
 done
-echo "ok   sensor up; dnsift-control sees it"
+w=$(grep -o '[0-9]* worker(s) running' "$tmp/sensor.log" | cut -d' ' -f1)
+[ "$w" = "${QUEUES:-1}" ] || fail "expected ${QUEUES:-1} worker(s), the sensor runs ${w:-none}"
+echo "ok   sensor up with $w worker(s); dnsift-control sees it"
 
 ip netns exec "$ns" tcpreplay -q -i tap1 --pps 2000 "$top/tests/captures/upstream-basic.pcap" \
 	> "$tmp/replay.log" 2>&1 || fail "tcpreplay: $(cat "$tmp/replay.log")"
