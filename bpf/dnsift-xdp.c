@@ -41,6 +41,7 @@ static int usage(void)
 }
 
 /* libbpf's debug chatter is noise to an operator; warnings and errors still show. */
+__attribute__((format(printf, 2, 0)))
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)

@@ -29,6 +29,9 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/records.h"
+#ifdef DNSIFT_HAVE_XDP_LOADER
+#include "bpf/xdp_loader.h"
+#endif
 #include "dataplane/sensor.h"
 #include "dataplane/upstream.h"
 #include "dataplane/zones.h"
@@ -203,6 +206,40 @@ static void print_summary(FILE *out)
 		out_sum += t.decode_reject[i];
 	fprintf(out, "dnsift: accounting: %" PRIu64 " frames+datagrams in, %" PRIu64
 		" accounted for%s\n", in, out_sum, in == out_sum ? "" : "  (MISMATCH)");
+}
+
+/*
+ * A net_af_xdp port whose spec names our prefilter (xdp_prog=...dns_prefilter...)
+ * gets the configured DNS ports written into the program's map, so the kernel
+ * hands only DNS to the socket. Main lcore, after the port started.
+ */
+static void configure_prefilter(const struct dp_port *p)
+{
+#ifdef DNSIFT_HAVE_XDP_LOADER
+	for (unsigned int i = 0; i < sensor.conf.port_count; i++) {
+		const char *spec = sensor.conf.port[i];
+		size_t name_len = strcspn(spec, ",");
+		const char *iface = strstr(spec, "iface=");
+		char ifname[64], err[256];
+
+		if (strncmp(spec, p->name, name_len) != 0 || p->name[name_len] != '\0' ||
+		    strncmp(spec, "net_af_xdp", 10) != 0 || strstr(spec, "xdp_prog=") == NULL ||
+		    iface == NULL)
+			continue;
+		snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(iface + 6, ","), iface + 6);
+		if (xdp_prefilter_configure(ifname, sensor.conf.dns_port,
+					    sensor.conf.dns_port_count, false, err,
+					    sizeof(err)) == 0)
+			fprintf(stderr, "dnsift: port %s: XDP prefilter on %s passes %u DNS "
+				"port(s) to the socket\n", p->name, ifname,
+				sensor.conf.dns_port_count);
+		else
+			fprintf(stderr, "dnsift: port %s: XDP prefilter on %s not configured "
+				"(only port 53 goes to the socket): %s\n", p->name, ifname, err);
+	}
+#else
+	(void)p;
+#endif
 }
 
 static int setup_workers(void)
@@ -462,6 +499,7 @@ int main(int argc, char **argv)
 			p->linktype = pcap_linktype[pi];
 			p->file_records = pcap_records[pi];
 		}
+		configure_prefilter(p);
 		fprintf(stderr, "dnsift: port %s (%s): %u RX queue(s)%s, link type %s\n",
 			p->name, p->driver, p->rx_queues, p->rss ? ", symmetric RSS" : "",
 			pkt_linktype_name(p->linktype));

@@ -252,8 +252,10 @@ until grep -qs 'worker(s) running' "$tmp/sensor.log"; do
 	sleep 0.1
 done
 a "$xdp" show t0 > "$tmp/show" || fail "the PMD's program is not found: $(cat "$tmp/show")"
-grep -qx 'xdp.ports=53 (default: not configured)' "$tmp/show" || fail "PMD-loaded program: $(cat "$tmp/show")"
-echo "ok   sensor up on net_af_xdp0 with xdp_prog=dns_prefilter.bpf.o; loader finds the PMD's program"
+# The sensor itself writes its dns_port list into the program's map at start-up.
+grep -qx 'xdp.ports=53' "$tmp/show" || fail "PMD-loaded program not configured by the sensor: $(cat "$tmp/show")"
+grep -q 'XDP prefilter on t0 passes 1 DNS port' "$tmp/sensor.log" || fail "the sensor did not report configuring the prefilter"
+echo "ok   sensor up on net_af_xdp0 with xdp_prog=dns_prefilter.bpf.o; it configured the program's DNS ports"
 a "$xdp" ports t0 53 > /dev/null || fail "ports on the PMD's program"
 label="sensor replay"
 snap before
