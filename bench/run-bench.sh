@@ -98,6 +98,8 @@ cleanup() {
 		ip link del dbench0 2>/dev/null || true
 	fi
 	rm -rf "$WORK"
+	# DPDK leaves its runtime directories behind; these prefixes are this run's alone.
+	rm -rf /var/run/dpdk/"$PREFIX"-*
 }
 trap cleanup EXIT
 

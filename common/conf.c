@@ -115,7 +115,9 @@ void conf_init_defaults(struct dnsift_conf *conf)
 	conf->window_s = 300;
 	conf->first_sight = false;
 	conf->dedup_max_entries = 1000000;
-	conf->dedup_max_bytes = 256 * MIB;
+	/* Keys with RRSIG rdata run to hundreds of bytes in power-of-two blocks; the
+	 * arena is only resident as far as it is used. */
+	conf->dedup_max_bytes = 1024 * MIB;
 	conf->tcp_max_flows = 4096;
 	conf->frag_max_flows = 4096;
 	conf->segment_max_bytes = 64 * MIB;

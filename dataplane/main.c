@@ -279,8 +279,9 @@ static int setup_workers(void)
 			w->frag_tbl = rte_ip_frag_table_create(flows, 16, flows, 2000000000ull,
 							       rte_lcore_to_socket_id(lcore));
 			if (w->frag_tbl == NULL) {
-				fprintf(stderr, "dnsift: worker %u: fragment table: %s\n",
-					sensor.nb_workers, rte_strerror(rte_errno));
+				fprintf(stderr, "dnsift: worker %u: fragment table of %u flows: "
+					"no DPDK memory left (raise -m or the hugepages, or lower "
+					"frag_max_flows)\n", sensor.nb_workers, flows);
 				return -1;
 			}
 			w->port_index = (uint16_t)p;
@@ -476,6 +477,21 @@ int main(int argc, char **argv)
 	if (sensor.nb_ports == 0) {
 		fprintf(stderr, "dnsift: no ports (check the port / -r arguments)\n");
 		goto fail_records;
+	}
+	/* net_pcap with infinite_rx=1 keeps the whole file in mbufs of this pool. */
+	for (unsigned int i = 0; i < sensor.conf.port_count && nb_pcaps == 0; i++) {
+		const char *spec = sensor.conf.port[i], *file = strstr(spec, "rx_pcap=");
+		char path[PATH_MAX];
+		uint32_t lt;
+		uint64_t n;
+
+		if (strncmp(spec, "net_pcap", 8) != 0 || file == NULL ||
+		    strstr(spec, "infinite_rx=1") == NULL)
+			continue;
+		file += 8;
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(file, ","), file);
+		if (inspect_capture(path, &lt, &n) == 0)
+			nb_mbufs += (unsigned int)(n < UINT32_MAX / 2 ? n : UINT32_MAX / 2);
 	}
 	/* Fragments held in reassembly tables need mbufs too. */
 	nb_mbufs += sensor.conf.frag_max_flows * 4u + MBUF_CACHE * (rte_lcore_count() + 1);

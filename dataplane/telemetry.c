@@ -28,6 +28,7 @@ struct stat_acc {
 		uint64_t value;
 	} e[STATS_MAX];
 	unsigned int n;
+	unsigned int dropped;	/* names past STATS_MAX */
 };
 
 /* Add value under name, summing equal names (module counters of several workers). */
@@ -44,14 +45,26 @@ static void acc_add(void *arg, const char *name, uint64_t value)
 	if (a->n < STATS_MAX) {
 		snprintf(a->e[a->n].name, sizeof(a->e[0].name), "%s", name);
 		a->e[a->n++].value = value;
+	} else {
+		a->dropped++;
 	}
 }
 
+/* A telemetry dict holds RTE_TEL_MAX_DICT_ENTRIES; what does not fit is said, not lost
+ * silently: the last entry then counts the counters left out. */
 static void acc_to_dict(const struct stat_acc *a, struct rte_tel_data *d)
 {
+	const unsigned int room = RTE_TEL_MAX_DICT_ENTRIES;
+	unsigned int fit = a->n;
+
+	if (fit > room || (a->dropped && fit == room))
+		fit = room - 1;	/* keep one slot for counters_omitted */
+	unsigned int omitted = a->dropped + (a->n - fit);
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < a->n && i < RTE_TEL_MAX_DICT_ENTRIES; i++)
+	for (unsigned int i = 0; i < fit; i++)
 		rte_tel_data_add_dict_u64(d, a->e[i].name, a->e[i].value);
+	if (omitted)
+		rte_tel_data_add_dict_u64(d, "counters_omitted", omitted);
 }
 
 static void add_port_counters(struct stat_acc *a)

@@ -49,7 +49,7 @@ static void defaults_cover_every_key_without_a_file(void **state)
 	assert_int_equal(c->window_s, 300);
 	assert_false(c->first_sight);
 	assert_int_equal(c->dedup_max_entries, 1000000);
-	assert_int_equal(c->dedup_max_bytes, 256ULL << 20);
+	assert_int_equal(c->dedup_max_bytes, 1024ULL << 20);
 	assert_int_equal(c->tcp_max_flows, 4096);
 	assert_int_equal(c->frag_max_flows, 4096);
 	assert_int_equal(c->segment_max_bytes, 64ULL << 20);
