@@ -72,13 +72,6 @@ static int emit_record(const struct dedup_record *r, void *arg)
  * Drop counters for a closing segment: the increase since the previous
  * segment of every counter that is a drop. Writer thread.
  */
-struct drops_ctx {
-	struct seg_counter *out;
-	unsigned int max, n;
-	const struct dp_stats *prev;
-	const struct dp_stats *now;
-};
-
 static unsigned int segment_drops(void *arg, struct seg_counter *out, unsigned int max)
 {
 	static struct dp_stats now;

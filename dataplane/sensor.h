@@ -46,10 +46,6 @@ struct sensor {
 	bool offline;			/* every port is a net_pcap file: stop at its end */
 	bool print_records;		/* also write records to stdout */
 	uint64_t start_ns;		/* wall clock at start */
-	uint64_t records;		/* written by the housekeeping thread */
-	uint64_t record_counts;		/* sum of count over records */
-	uint64_t record_refused;	/* writer queue full: entry kept, retried */
-	uint64_t record_render_errors;
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint64_t wall_base_ns;
