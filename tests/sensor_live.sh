@@ -125,8 +125,13 @@ echo "ok   resolvers add/list/del, bad prefix refused"
 ctl flush > /dev/null || fail "flush"
 ctl rotate > /dev/null || fail "rotate"
 # dnsift-control may ship it (into sent/, spool_keep_sent) before we look.
-ls "$tmp/spool/ready/"live-test.*.ndjson.lz4 "$tmp/spool/sent/"live-test.*.ndjson.lz4 2> /dev/null |
-	grep -q . || fail "rotate left no segment in ready/ (or sent/)"
+# The reply may come before the writer thread has closed it under load: wait for it.
+i=0
+until ls "$tmp/spool/ready/"live-test.*.ndjson.lz4 "$tmp/spool/sent/"live-test.*.ndjson.lz4 \
+	2> /dev/null | grep -q .; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "rotate left no segment in ready/ (or sent/) after 10 s"
+	sleep 0.1
+done
 echo "ok   flush + rotate closed a segment into ready/"
 
 kill -TERM "$sensor_pid"
