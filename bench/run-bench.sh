@@ -283,29 +283,20 @@ out = {
 print(json.dumps(out))
 EOF
 
-# The sensor sizes its mbuf pool for a live NIC, but net_pcap with infinite_rx holds the
-# whole trace in mbufs. Until the sensor has a pool-size key, the pool is grown through
-# frag_max_flows (4 mbufs each): this also makes its fragment tables that large, which is
-# recorded in the results. Override with DNSIFT_BENCH_POOL_ARGS (e.g. "-s mbufs=N").
+# net_pcap with infinite_rx holds the whole trace in mbufs; the sensor counts the
+# records of such files and grows its pool by that much, so no extra argument is needed.
+# DNSIFT_BENCH_POOL_ARGS adds sensor arguments (results from before this change used
+# "-s frag_max_flows=N" to grow the pool, which also inflated the fragment tables).
 pool_args() {
-	local pkts=$1 nports=$2
-	if [ -n "${DNSIFT_BENCH_POOL_ARGS+x}" ]; then
-		echo "$DNSIFT_BENCH_POOL_ARGS"
-	else
-		echo "-s frag_max_flows=$(((pkts * nports + 3) / 4 + 4096))"
-	fi
+	echo "${DNSIFT_BENCH_POOL_ARGS:-}"
 }
 
-# EAL memory for the sensor: the trace in mbufs (~2.3 KiB each), the fragment tables the
-# workaround inflates (next power of two of the flows x 16 entries x ~512 B, per worker),
+# EAL memory for the sensor: the trace in mbufs (~2.3 KiB each), the fragment tables
+# (next power of two of the 4096 default flows x 16 entries x ~512 B, per worker),
 # and 2 GiB per worker plus 2 GiB for dedup, matching, reassembly and the segment writer.
 sensor_mem_mb() {
 	local pkts=$1 nw=$2 flows buckets=1
-	if [ -n "${DNSIFT_BENCH_POOL_ARGS+x}" ]; then
-		flows=4096
-	else
-		flows=$(((pkts * nw + 3) / 4 + 4096))
-	fi
+	flows=4096
 	while [ "$buckets" -lt "$flows" ]; do buckets=$((buckets * 2)); done
 	echo $(((pkts * nw * 2304 + buckets * 16 * 512 * nw) / 1048576 + 2048 * nw + 2048))
 }

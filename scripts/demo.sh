@@ -9,7 +9,7 @@ ninja -C build >/dev/null
 spool=${SPOOL:-/tmp/dnsift-demo}
 rm -rf "$spool"
 ./build/dataplane/dnsift -r tests/captures/upstream-basic.pcap -o "$spool"
-echo "--- segments in $spool/ready:"
-ls -l "$spool/ready"
+echo "--- segments in $spool/ready (checked by dnsift-seg verify):"
+./build/segment/dnsift-seg verify "$spool"/ready/*.lz4
 echo "--- records (lz4cat | jq -c), first 20:"
 lz4cat "$spool"/ready/*.lz4 | jq -c . | head -20
