@@ -164,8 +164,14 @@ fi
 # worker B may already handle the answer from that address. On dedicated cores the
 # resolver's own round trip orders them; with two workers sharing a CPU here it need
 # not, so the two-queue run compares without the bailiwick.
+# (Two observations of one RRset with different bailiwicks are two records: they are
+# merged again here, summing their counts.)
 if [ "${QUEUES:-1}" -ge 2 ]; then
-	timeless() { jq -S -c 'del(.time_first, .time_last, .sensor_id, .bailiwick)' "$1" | sort; }
+	timeless() {
+		jq -S -s -c 'map(del(.time_first, .time_last, .sensor_id, .bailiwick)) |
+			group_by(del(.count)) | map(.[0] + {count: (map(.count) | add)}) | .[]' "$1" |
+			sort
+	}
 else
 	timeless() { jq -S -c 'del(.time_first, .time_last, .sensor_id)' "$1" | sort; }
 fi
