@@ -16,6 +16,7 @@
 
 #include <xxhash.h>
 
+#include "dataplane/agelist.h"
 #include "dataplane/match.h"
 
 #define NIL UINT32_MAX
@@ -35,8 +36,7 @@ struct match_entry {
 	uint8_t transport;
 	uint8_t qname_len;	/* 1..255 */
 	uint32_t chain_next;	/* bucket chain, or free list */
-	uint32_t older;		/* age list */
-	uint32_t newer;
+	struct age_link age;	/* age list */
 };
 
 struct match {
@@ -45,8 +45,7 @@ struct match {
 	uint32_t *buckets;
 	uint32_t bucket_mask;
 	uint32_t free_head;
-	uint32_t oldest;
-	uint32_t newest;
+	struct age_list ages;
 	unsigned int count;
 	unsigned int max_entries;
 	uint64_t timeout_ns;
@@ -128,8 +127,7 @@ struct match *match_create(const struct match_params *params)
 	for (i = 0; i < t->max_entries; i++)
 		t->entries[i].chain_next = i + 1 < t->max_entries ? i + 1 : NIL;
 	t->free_head = 0;
-	t->oldest = NIL;
-	t->newest = NIL;
+	age_list_init(&t->ages);
 	return t;
 }
 
@@ -197,29 +195,12 @@ static uint32_t lookup(const struct match *t, const struct match_key *key, uint6
 
 static void age_unlink(struct match *t, uint32_t i)
 {
-	struct match_entry *e = &t->entries[i];
-
-	if (e->older != NIL)
-		t->entries[e->older].newer = e->newer;
-	else
-		t->oldest = e->newer;
-	if (e->newer != NIL)
-		t->entries[e->newer].older = e->older;
-	else
-		t->newest = e->older;
+	age_list_unlink(&t->ages, &t->entries[0].age, sizeof(t->entries[0]), i);
 }
 
 static void age_append(struct match *t, uint32_t i)
 {
-	struct match_entry *e = &t->entries[i];
-
-	e->older = t->newest;
-	e->newer = NIL;
-	if (t->newest != NIL)
-		t->entries[t->newest].newer = i;
-	else
-		t->oldest = i;
-	t->newest = i;
+	age_list_append(&t->ages, &t->entries[0].age, sizeof(t->entries[0]), i);
 }
 
 /* Unlink node i from its bucket chain and the age list, and free it. */
@@ -258,7 +239,7 @@ int match_query(struct match *t, const struct match_key *key, uint64_t now_ns)
 		return 1;
 	}
 	if (t->free_head == NIL) {
-		entry_remove(t, t->oldest);
+		entry_remove(t, t->ages.oldest);
 		t->stats.evicted++;
 	}
 	i = t->free_head;
@@ -322,13 +303,13 @@ unsigned int match_expire(struct match *t, uint64_t now_ns, unsigned int budget)
 {
 	unsigned int done = 0;
 
-	while (done < budget && t->oldest != NIL) {
-		uint64_t sent = t->entries[t->oldest].time_ns;
+	while (done < budget && t->ages.oldest != NIL) {
+		uint64_t sent = t->entries[t->ages.oldest].time_ns;
 
 		/* The list is in time order, so the first young entry ends the scan. */
 		if (now_ns < sent || now_ns - sent < t->timeout_ns)
 			break;
-		entry_remove(t, t->oldest);
+		entry_remove(t, t->ages.oldest);
 		t->stats.unanswered++;
 		done++;
 	}

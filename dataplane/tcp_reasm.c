@@ -21,6 +21,7 @@
 
 #include <xxhash.h>
 
+#include "dataplane/agelist.h"
 #include "dataplane/tcp_reasm.h"
 
 #define NIL UINT32_MAX
@@ -43,8 +44,7 @@ struct stream {
 	uint32_t buf_len;
 	uint32_t buf;		/* buffer index, or NIL */
 	uint32_t chain_next;	/* bucket chain, or free list */
-	uint32_t older;		/* progress-ordered list: head = least recent */
-	uint32_t newer;
+	struct age_link age;	/* progress-ordered list: oldest = least recent */
 	uint8_t npending;
 	bool syn_seen;
 	bool fin_seen;
@@ -57,8 +57,7 @@ struct tcp_reasm {
 	uint32_t *buckets;
 	uint32_t bucket_mask;
 	uint32_t free_head;
-	uint32_t oldest;
-	uint32_t newest;
+	struct age_list ages;
 	unsigned int count;
 	unsigned int max_flows;
 	unsigned int max_pending;
@@ -148,8 +147,7 @@ struct tcp_reasm *tcp_reasm_create(const struct tcp_reasm_params *params)
 	for (i = 0; i < r->max_flows; i++)
 		r->streams[i].chain_next = i + 1 < r->max_flows ? i + 1 : NIL;
 	r->free_head = 0;
-	r->oldest = NIL;
-	r->newest = NIL;
+	age_list_init(&r->ages);
 	/* Hand out low indices first: the pool's cold end stays untouched. */
 	for (i = 0; i < r->max_buffers; i++)
 		r->buf_free[i] = r->max_buffers - 1 - i;
@@ -213,29 +211,12 @@ static void buffer_release(struct tcp_reasm *r, struct stream *s)
 
 static void age_unlink(struct tcp_reasm *r, uint32_t i)
 {
-	struct stream *s = &r->streams[i];
-
-	if (s->older != NIL)
-		r->streams[s->older].newer = s->newer;
-	else
-		r->oldest = s->newer;
-	if (s->newer != NIL)
-		r->streams[s->newer].older = s->older;
-	else
-		r->newest = s->older;
+	age_list_unlink(&r->ages, &r->streams[0].age, sizeof(r->streams[0]), i);
 }
 
 static void age_append(struct tcp_reasm *r, uint32_t i)
 {
-	struct stream *s = &r->streams[i];
-
-	s->older = r->newest;
-	s->newer = NIL;
-	if (r->newest != NIL)
-		r->streams[r->newest].newer = i;
-	else
-		r->oldest = i;
-	r->newest = i;
+	age_list_append(&r->ages, &r->streams[0].age, sizeof(r->streams[0]), i);
 }
 
 static void stream_progress(struct tcp_reasm *r, struct stream *s, uint64_t now_ns)
@@ -243,7 +224,7 @@ static void stream_progress(struct tcp_reasm *r, struct stream *s, uint64_t now_
 	uint32_t i = stream_index(r, s);
 
 	s->last_ns = now_ns;
-	if (r->newest != i) {
+	if (r->ages.newest != i) {
 		age_unlink(r, i);
 		age_append(r, i);
 	}
@@ -290,7 +271,7 @@ static struct stream *stream_new(struct tcp_reasm *r, const struct tcp_reasm_key
 
 	if (r->free_head == NIL) {
 		/* Full: the least recently progressing stream makes room. */
-		stream_release(r, &r->streams[r->oldest]);
+		stream_release(r, &r->streams[r->ages.oldest]);
 		r->stats.evicted++;
 	}
 	i = r->free_head;
@@ -617,8 +598,8 @@ unsigned int tcp_reasm_expire(struct tcp_reasm *r, uint64_t now_ns, unsigned int
 {
 	unsigned int done = 0;
 
-	while (done < budget && r->oldest != NIL) {
-		struct stream *s = &r->streams[r->oldest];
+	while (done < budget && r->ages.oldest != NIL) {
+		struct stream *s = &r->streams[r->ages.oldest];
 
 		/* Progress order: the first stream still in time ends the scan. */
 		if (now_ns < s->last_ns || now_ns - s->last_ns < r->idle_timeout_ns)
