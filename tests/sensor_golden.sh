@@ -31,6 +31,11 @@ counter() { awk -v n="$1" '$1 == n { print $2; exit }' "$tmp/summary"; }
 # The same traffic recorded twice differs in time stamps only.
 timeless() { jq -S -c 'del(.time_first, .time_last)' "$1" | sort; }
 
+# The zones the hierarchy serves, from the zone files' names (root.zone is ".").
+zones_json=$(for z in "$caps"/zones/*.zone; do
+	n=$(basename "$z" .zone); [ "$n" = root ] && echo "." || echo "$n."
+done | jq -R . | jq -s -c .)
+
 for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-upstream unmatched; do
 	run "$cap" > "$tmp/$cap.json" || { echo "FAIL $cap: sensor exit $?"; cat "$tmp/summary"; fail=1; continue; }
 	jq -S -c 'del(.sensor_id)' "$tmp/$cap.json" | sort > "$tmp/$cap.records"
@@ -42,6 +47,15 @@ for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-up
 		echo "FAIL $cap: records differ from $golden"; head -30 "$tmp/diff"; fail=1
 	else
 		echo "ok   $cap: $(wc -l < "$tmp/$cap.records") records equal the golden file"
+	fi
+	# Bailiwick oracle: the zone files of the recorded hierarchy. Every bailiwick must
+	# be one of those zones and at or above the record's owner.
+	bad=$(jq -r --argjson zones "$zones_json" 'select(.bailiwick != null) |
+		select((.bailiwick as $b | $zones | index($b) | not) or
+		       (.bailiwick != "." and (.bailiwick as $b | .rrname | endswith("." + $b) or . == $b | not))) |
+		"\(.rrname) \(.rrtype) bailiwick \(.bailiwick)"' "$tmp/$cap.json")
+	if [ -n "$bad" ]; then
+		echo "FAIL $cap: bailiwick not a served zone above the owner:"; echo "$bad" | head -5; fail=1
 	fi
 	if command -v tshark > /dev/null; then
 		pairs < "$tmp/$cap.json" > "$tmp/$cap.ours"
