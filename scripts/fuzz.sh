@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Run the whole-chain wire fuzzer (tests/fuzz/fuzz_wire.c) for a while.
+# Run the whole-chain wire fuzzer (tests/fuzz/fuzz_wire.c) for a while, then the
+# stateful pipeline fuzzer (tests/fuzz/fuzz_pipeline.c) for as long, when it is built.
 #
 #   scripts/fuzz.sh BUILDDIR SECONDS
 #
@@ -73,4 +74,23 @@ if [ "$rc" -ne 0 ]; then
 	exit 1
 fi
 echo "fuzz.sh: no crash in ${seconds}s"
+
+# The stateful per-packet path (dataplane/fuzz_pipeline: TCP reassembly, matching,
+# bailiwick, dedup across inputs) from the same seeds, for as long again.
+pipeline_fuzzer=$build/dataplane/fuzz_pipeline
+if [ -x "$pipeline_fuzzer" ]; then
+	mkdir -p "$build/fuzz-pipeline-corpus" "$build/fuzz-pipeline-artifacts"
+	echo "fuzz.sh: fuzzing the pipeline ${seconds}s"
+	"$pipeline_fuzzer" -max_total_time="$seconds" -max_len=66000 -timeout=10 \
+		-rss_limit_mb=4096 -print_final_stats=1 \
+		-artifact_prefix="$build/fuzz-pipeline-artifacts/" \
+		"$build/fuzz-pipeline-corpus" "$seeds"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "fuzz.sh: pipeline fuzzer exited $rc; crash input(s):" >&2
+		ls -l "$build/fuzz-pipeline-artifacts" >&2
+		exit 1
+	fi
+	echo "fuzz.sh: pipeline: no crash in ${seconds}s"
+fi
 exit 0
