@@ -388,7 +388,9 @@ static enum stream_fate in_order(struct tcp_reasm *r, struct stream *s, uint32_t
 
 		if (d < 0) {
 			/* Bytes an absorbed out-of-order range already supplied. */
-			k = (uint32_t)-d < n ? (uint32_t)-d : n;
+			uint32_t behind = 0u - (uint32_t)d;	/* d may be INT32_MIN */
+
+			k = behind < n ? behind : n;
 			p += k;
 			n -= k;
 			seq += k;
@@ -562,7 +564,8 @@ data:
 		int32_t d = (int32_t)(dseq - s->next_seq);
 
 		if (d < 0) {
-			uint32_t trim = (uint32_t)-d;
+			/* Negate in unsigned arithmetic: d may be INT32_MIN (2^31 behind). */
+			uint32_t trim = 0u - (uint32_t)d;
 
 			if (trim >= len) {
 				r->stats.retransmit++;

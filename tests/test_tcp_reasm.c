@@ -280,6 +280,29 @@ static void test_retransmitted_segments_deliver_once(void **state)
 	free(w);
 }
 
+/*
+ * A segment exactly 2^31 bytes behind the next expected one (found by the pipeline
+ * fuzzer): the distance is INT32_MIN, whose negation in int32_t is undefined. It is a
+ * retransmission as far as the stream can tell, and the stream keeps working.
+ */
+static void test_segment_two_gigabytes_behind_is_a_retransmission(void **state)
+{
+	const uint16_t lens[] = { 40 };
+	struct wire *w = wire_new(1, lens);
+	struct tcp_reasm *r = make(16, 4, 0, 0);
+	static const uint8_t junk[16];
+
+	(void)state;
+	syn(r, &K1, 100, 1);
+	assert_int_equal(tcp_reasm_segment(r, &K1, 101u - 0x80000000u, 0, junk, sizeof(junk), 2),
+			 0);
+	assert_int_equal(tcp_reasm_stats(r)->retransmit, 1);
+	assert_int_equal(feed(r, &K1, 100, w, 0, w->size, 0, 3), 1);
+	expect_messages(w, 0, 1);
+	tcp_reasm_free(r);
+	free(w);
+}
+
 static void test_overlapping_segments_trimmed(void **state)
 {
 	const uint16_t lens[] = { 50, 60, 70 };
@@ -729,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_split_at_every_byte_position),
 		cmocka_unit_test(test_one_byte_segments),
 		cmocka_unit_test(test_retransmitted_segments_deliver_once),
+		cmocka_unit_test(test_segment_two_gigabytes_behind_is_a_retransmission),
 		cmocka_unit_test(test_overlapping_segments_trimmed),
 		cmocka_unit_test(test_out_of_order_within_window_held_and_merged),
 		cmocka_unit_test(test_out_of_order_reversed_byte_by_byte),
