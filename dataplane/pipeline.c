@@ -146,14 +146,6 @@ static void match_packet_init(struct match_packet *mp, const struct pkt_info *pi
 	mp->qname = m->qname;
 }
 
-static bool has_authority_soa(const struct dns_msg *m)
-{
-	for (uint32_t i = 0; i < m->rr_count; i++)
-		if (m->rr[i].section == DNS_SECTION_AUTHORITY && m->rr[i].rrtype == DNS_TYPE_SOA)
-			return true;
-	return false;
-}
-
 /* One DNS message, from a UDP datagram or a TCP stream. */
 static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 {
@@ -208,9 +200,10 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 	const uint8_t *bw = bw_buf;
 	uint8_t bw_len = 0;
 	const struct pkt_info *pi = p->cur_pi;
-	if (dns_msg_bailiwick(m, bw_buf, &bw_len) != 0)
+	enum dns_bailiwick_source bw_src;
+	if (dns_msg_bailiwick_from(m, bw_buf, &bw_len, &bw_src) != 0)
 		bw_len = 0;
-	if (bw_len && !has_authority_soa(m)) {
+	if (bw_len && bw_src == DNS_BAILIWICK_REFERRAL) {
 		/*
 		 * A referral: the bailiwick is a guess (the delegation's parent). When
 		 * this server is known to serve a zone above that guess (a root server

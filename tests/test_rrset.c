@@ -449,16 +449,24 @@ static void test_callback_error_stops_extraction(void **state)
 	free(d);
 }
 
-static void expect_bailiwick(const struct mb *m, const uint8_t *want, uint8_t want_len)
+static void expect_bailiwick(const struct mb *m, const uint8_t *want, uint8_t want_len,
+			     enum dns_bailiwick_source want_source)
 {
 	struct dns_msg *d = parse(m);
-	uint8_t bw[DNS_NAME_MAX];
-	uint8_t len = 99;
+	uint8_t bw[DNS_NAME_MAX], bw2[DNS_NAME_MAX];
+	uint8_t len = 99, len2 = 99;
+	enum dns_bailiwick_source source = 99;
 
 	assert_int_equal(dns_msg_bailiwick(d, bw, &len), 0);
 	assert_int_equal(len, want_len);
 	if (want_len)
 		assert_memory_equal(bw, want, want_len);
+	/* The variant that names its rule agrees, and names the right one. */
+	assert_int_equal(dns_msg_bailiwick_from(d, bw2, &len2, &source), 0);
+	assert_int_equal(len2, want_len);
+	assert_int_equal(source, want_source);
+	if (want_len)
+		assert_memory_equal(bw2, want, want_len);
 	free(d);
 }
 
@@ -478,33 +486,33 @@ static void test_bailiwick_from_soa_referral_or_unknown(void **state)
 	memcpy(soa, r.b, r.n);
 	mb_start(&m, 0x8583, 0, 1, 0, 1);
 	mb_rr(&m, "example.com", 6, 300, soa, r.n);
-	expect_bailiwick(&m, EXAMPLE, sizeof(EXAMPLE));
+	expect_bailiwick(&m, EXAMPLE, sizeof(EXAMPLE), DNS_BAILIWICK_SOA);
 
 	/* SOA of an unrelated zone tells nothing */
 	mb_start(&m, 0x8583, 0, 1, 0, 1);
 	mb_rr(&m, "example.net", 6, 300, soa, r.n);
-	expect_bailiwick(&m, NULL, 0);
+	expect_bailiwick(&m, NULL, 0, DNS_BAILIWICK_UNKNOWN);
 
 	/* Referral from com: NS example.com, not AA, no answers -> com */
 	mb_start(&m, 0x8000, 0, 2, 1, 1);
 	mb_rr_name(&m, "example.com", 2, "ns1.example.com");
 	mb_rr_name(&m, "example.com", 2, "ns2.example.net");
 	mb_rr(&m, "ns1.example.com", 1, 60, "\1\2\3\4", 4);
-	expect_bailiwick(&m, (const uint8_t *)"\3com", 5);
+	expect_bailiwick(&m, (const uint8_t *)"\3com", 5, DNS_BAILIWICK_REFERRAL);
 
 	/* The same with AA set is not a referral */
 	m.b[2] |= 0x04;
-	expect_bailiwick(&m, NULL, 0);
+	expect_bailiwick(&m, NULL, 0, DNS_BAILIWICK_UNKNOWN);
 
 	/* NS for a sibling zone is not a delegation toward the qname */
 	mb_start(&m, 0x8000, 0, 1, 0, 1);
 	mb_rr_name(&m, "example.org", 2, "ns1.example.org");
-	expect_bailiwick(&m, NULL, 0);
+	expect_bailiwick(&m, NULL, 0, DNS_BAILIWICK_UNKNOWN);
 
 	/* Plain answer: unknown */
 	mb_start(&m, RESPONSE_AA, 1, 0, 0, 1);
 	mb_rr(&m, "www.example.com", 1, 60, "\1\2\3\4", 4);
-	expect_bailiwick(&m, NULL, 0);
+	expect_bailiwick(&m, NULL, 0, DNS_BAILIWICK_UNKNOWN);
 }
 
 static void test_out_of_bailiwick_sets_dropped_and_counted(void **state)

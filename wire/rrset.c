@@ -242,6 +242,17 @@ bool rrset_out_of_bailiwick(const uint8_t *owner, size_t owner_len,
 
 int dns_msg_bailiwick(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint8_t *len)
 {
+	return dns_msg_bailiwick_from(msg, out, len, NULL);
+}
+
+int dns_msg_bailiwick_from(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint8_t *len,
+			   enum dns_bailiwick_source *source)
+{
+	enum dns_bailiwick_source ignored;
+
+	if (!source)
+		source = &ignored;
+	*source = DNS_BAILIWICK_UNKNOWN;
 	if (!msg || !out || !len)
 		return -DNSIFT_EINVAL;
 	*len = 0;
@@ -255,6 +266,7 @@ int dns_msg_bailiwick(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint
 		    dns_name_is_subdomain(msg->qname, msg->qname_len, rr->owner, rr->owner_len)) {
 			memcpy(out, rr->owner, rr->owner_len);
 			*len = rr->owner_len;
+			*source = DNS_BAILIWICK_SOA;
 			return 0;
 		}
 	}
@@ -273,6 +285,7 @@ int dns_msg_bailiwick(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint
 			return 0;	/* a root referral names no delegating zone */
 		memcpy(out, parent, parent_len);
 		*len = (uint8_t)parent_len;
+		*source = DNS_BAILIWICK_REFERRAL;
 		return 0;
 	}
 	return 0;

@@ -80,6 +80,18 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
  */
 int dns_msg_bailiwick(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint8_t *len);
 
+/* Which rule gave dns_msg_bailiwick_from() its answer. */
+enum dns_bailiwick_source {
+	DNS_BAILIWICK_UNKNOWN = 0,
+	DNS_BAILIWICK_SOA,	/* the owner of an SOA at or above the qname: certain */
+	DNS_BAILIWICK_REFERRAL,	/* the parent of the delegation owner: a guess a caller
+				 * with more knowledge of the server may widen */
+};
+
+/* As dns_msg_bailiwick(), also saying which rule answered (source may be NULL). */
+int dns_msg_bailiwick_from(const struct dns_msg *msg, uint8_t out[DNS_NAME_MAX], uint8_t *len,
+			   enum dns_bailiwick_source *source);
+
 /*
  * True when a bailiwick is known and owner is neither it nor below it: the
  * server had no authority to say anything about owner, so a sensor drops the
