@@ -11,4 +11,5 @@ apt-get install -y -qq --no-install-recommends \
 	libxxhash-dev libcmocka-dev libcurl4-openssl-dev libpcap-dev libnuma-dev \
 	libclang-rt-14-dev valgrind jq tshark tcpreplay iproute2 procps \
 	ldnsutils nginx openssl ca-certificates \
-	curl ethtool passwd python3 gnuplot-nox util-linux >/dev/null
+	curl ethtool passwd python3 gnuplot-nox util-linux \
+	libmtbl-dev mtbl-bin libmicrohttpd-dev dnsdbq >/dev/null
