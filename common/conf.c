@@ -98,6 +98,15 @@ static const struct key_def key_table[] = {
 	SIZE(spool_quota, 1 * MIB, 1024 * TIB),
 	BOOL(spool_keep_sent),
 	STR(metrics_listen, true),
+	STR(db_dir, false),
+	STR(db_listen, false),
+	STR(db_keys, true),
+	MS(db_freshness, db_freshness_ms, 10, 3600000),
+	U64(db_batch_entries, 1000, 1ULL << 32),
+	SIZE(db_memory, 16 * MIB, 1 * TIB),
+	U64(db_result_limit, 1, 1ULL << 32),
+	U32(db_max_clients, 1, 65536),
+	U32(db_threads, 1, 256),
 };
 
 #define KEY_COUNT (sizeof(key_table) / sizeof(key_table[0]))
@@ -133,6 +142,14 @@ void conf_init_defaults(struct dnsift_conf *conf)
 	conf->spool_quota = 10 * GIB;
 	conf->spool_keep_sent = false;
 	snprintf(conf->metrics_listen, sizeof(conf->metrics_listen), "127.0.0.1:9163");
+	snprintf(conf->db_dir, sizeof(conf->db_dir), "/var/lib/dnsift/db");
+	snprintf(conf->db_listen, sizeof(conf->db_listen), "127.0.0.1:8053");
+	conf->db_freshness_ms = 10000;
+	conf->db_batch_entries = 4000000;
+	conf->db_memory = 1 * GIB;
+	conf->db_result_limit = 1000000;
+	conf->db_max_clients = 256;
+	conf->db_threads = 4;
 }
 
 /* ---- value parsers ---- */

@@ -93,6 +93,17 @@ struct dnsift_conf {
 	uint64_t spool_quota;
 	bool spool_keep_sent;
 	char metrics_listen[CONF_PATH_MAX];	/* "" = no metrics endpoint */
+
+	/* passive DNS database (dnsift-db) */
+	char db_dir[CONF_PATH_MAX];		/* database directory */
+	char db_listen[CONF_PATH_MAX];		/* serve: ADDR:PORT ([v6]:PORT) */
+	char db_keys[CONF_PATH_MAX];		/* serve: API keys file; "" = loopback only, any key */
+	uint32_t db_freshness_ms;		/* ingest --watch: a batch closes at this age */
+	uint64_t db_batch_entries;		/* ingest: a batch closes at this many entries */
+	uint64_t db_memory;			/* ingest: sort memory per batch */
+	uint64_t db_result_limit;		/* serve: most results one query returns */
+	uint32_t db_max_clients;		/* serve: concurrent connections */
+	uint32_t db_threads;			/* serve: worker threads */
 };
 
 /* Fill every field with its default. */
