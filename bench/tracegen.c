@@ -1809,7 +1809,8 @@ static void usage(FILE *out, const struct opts *d)
 "      --preset NAME   realistic | hotcache | attack | tcpfrag (applied first; other\n"
 "                      options override it)\n"
 "  -q, --quiet         no summary on stderr\n"
-"  -h, --help          this help\n",
+"  -h, --help          this help\n"
+"  -V, --version       print the version and exit\n",
 		d->out, d->packets, d->seed, d->names, d->zipf, d->repeat, d->ipv6, d->tcp,
 		d->frag, d->vlan, d->dnssec, d->nxdomain, d->nodata, d->referral, d->edns,
 		d->ttl_short, d->victims, MAX_INFLIGHT, d->inflight, d->pps, d->start);
@@ -1876,6 +1877,7 @@ static const struct option long_opts[] = {
 	{ "preset", required_argument, NULL, OPT_PRESET },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1933,7 +1935,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 	}
-	while ((c = getopt_long(argc, argv, "o:n:s:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:n:s:qhV", long_opts, NULL)) != -1) {
 		int r = 0;
 		switch (c) {
 		case 'o': o->out = optarg; break;
@@ -1941,6 +1943,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 's': r = parse_u64("seed", optarg, 0, UINT64_MAX, &o->seed); break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout, &d); exit(0);
+		case 'V': printf("dnsift-tracegen %s\n", DNSIFT_VERSION); exit(0);
 		case OPT_NAMES:
 			r = parse_u64("names", optarg, 1, 100000000, &u);
 			o->names = (uint32_t)u;

@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"       dnsift-xdp show IFACE\n"
 	"       dnsift-xdp ports [-d] IFACE PORT...   (-d: drop non-DNS frames)\n"
 	"       dnsift-xdp attach [-n] IFACE OBJ      (generic XDP; -n: native)\n"
-	"       dnsift-xdp detach IFACE\n";
+	"       dnsift-xdp detach IFACE\n"
+	"       dnsift-xdp --help | --version\n";
 
 static int usage(void)
 {
@@ -197,6 +198,10 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("dnsift-xdp %s\n", DNSIFT_VERSION);
+		return EXIT_SUCCESS;
+	}
 	libbpf_set_print(libbpf_quiet);
 	if (!strcmp(argv[1], "stats"))
 		return cmd_stats(argc - 2, argv + 2, false);

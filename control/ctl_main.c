@@ -427,7 +427,9 @@ static void usage(FILE *out)
 		"  -c FILE         configuration file (default %s if it exists)\n"
 		"  -o key=value    override one configuration key\n"
 		"  -l LEVEL        log level (default info)\n"
-		"  --dump-config   print the effective configuration and exit\n",
+		"  --dump-config   print the effective configuration and exit\n"
+		"  -h, --help      this help\n"
+		"  -V, --version   print the version and exit\n",
 		CONF_DEFAULT_PATH);
 }
 
@@ -437,6 +439,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "dump-config", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct control *ctl = calloc(1, sizeof(*ctl));
@@ -452,7 +455,7 @@ int main(int argc, char **argv)
 	conf_init_defaults(&ctl->conf);
 	ctl->cli_fd = ctl->metrics_fd = ctl->signal_fd = -1;
 	/* -o overrides are applied after the file, so collect them first. */
-	while ((opt = getopt_long(argc, argv, "c:o:l:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:o:l:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_path = optarg;
@@ -474,6 +477,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			rc = 0;
 			goto out;
+		case 'V':
+			printf("dnsift-control %s\n", DNSIFT_VERSION);
+			rc = 0;
+			goto out;
 		default:
 			usage(stderr);
 			rc = 2;
@@ -492,7 +499,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:o:l:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:o:l:hV", longopts, NULL)) != -1) {
 		char *eq;
 
 		if (opt != 'o')

@@ -32,6 +32,7 @@ static void usage(FILE *out)
 		"  -c FILE     configuration file (default %s if it exists)\n"
 		"  --json      answer body as one JSON object\n"
 		"  -t SECONDS  give up after this long (default 30)\n"
+		"  -h, --help  this help;  -V, --version: print the version and exit\n"
 		"commands: status, stats, rotate, flush, window [SECONDS],\n"
 		"  resolvers list|add CIDR|del CIDR, collectors, spool, version,\n"
 		"  telemetry /path[,param], help\n",
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -57,7 +60,7 @@ int main(int argc, char **argv)
 	int opt, fd = -1, timeout_s = 30, rc = 2;
 	time_t deadline;
 
-	while ((opt = getopt_long(argc, argv, "+s:c:t:jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:c:t:jhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock_path = optarg;
@@ -77,6 +80,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("dnsiftctl %s\n", DNSIFT_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -63,7 +63,8 @@ static void usage(FILE *out)
 		"  -s KEY=VALUE   set a configuration key (repeatable, after -c)\n"
 		"  -p             also print every record to stdout\n"
 		"  -q             no statistics summary at exit\n"
-		"  -h             this help\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  print the version and exit\n"
 		"EAL arguments come from after '--', else from eal_args in the configuration,\n"
 		"else (offline) '--no-huge --no-pci -m 512 --file-prefix dnsift-PID'.\n");
 }
@@ -307,8 +308,20 @@ int main(int argc, char **argv)
 	char errbuf[512];
 	int opt, ret;
 
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "spool", required_argument, NULL, 'o' },
+		{ "set", required_argument, NULL, 's' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
 	conf_init_defaults(&sensor.conf);
-	while ((opt = getopt(argc, argv, "c:r:o:s:pqh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:o:s:pqhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'r':
@@ -329,6 +342,7 @@ int main(int argc, char **argv)
 		case 'p': sensor.print_records = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("dnsift %s\n", DNSIFT_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -23,7 +23,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dnsift-seg cat FILE...\n"
 		   "       dnsift-seg verify FILE...\n"
 		   "       dnsift-seg info FILE...\n"
-		   "       dnsift-seg recover PART OUT\n");
+		   "       dnsift-seg recover PART OUT\n"
+		   "       dnsift-seg --help | --version\n");
 }
 
 static void report(const char *path, const struct seg_error *err)
@@ -132,6 +133,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("dnsift-seg %s\n", DNSIFT_VERSION);
 		return 0;
 	}
 	if (argc < 3) {
