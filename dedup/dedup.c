@@ -256,9 +256,16 @@ void dedup_thread_offline(void)
 	}
 }
 
+/*
+ * Only an online reader announces a quiescent state: urcu-qsbr's
+ * rcu_quiescent_state() on an offline thread silently makes it online again, and
+ * an idle worker that calls this from its empty poll loop and is then descheduled
+ * would hold back every grace period (dedup reclaim, resolver updates).
+ */
 void dedup_quiescent(void)
 {
-	rcu_quiescent_state();
+	if (tls_registered && tls_online)
+		rcu_quiescent_state();
 }
 
 /* ---- buddy pool (arena reserved at create; lock held by callers) ---- */

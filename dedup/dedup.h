@@ -198,7 +198,8 @@ void dedup_stats(const struct dedup *d, struct dedup_stats *out);
  * QSBR reader state of the calling thread, so that callers need not know the
  * RCU flavour. A worker registers once, calls dedup_quiescent() every poll loop
  * (it holds no table pointer across it), goes offline before sleeping and online
- * after. Any thread, for itself.
+ * after. dedup_quiescent() on an offline or unregistered thread does nothing (it
+ * does not bring the thread back online). Any thread, for itself.
  */
 void dedup_thread_register(void);
 void dedup_thread_unregister(void);

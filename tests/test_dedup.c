@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -575,11 +577,20 @@ static void test_expiry_budget_is_bounded_and_fair_across_workers(void **state)
 
 /* ---- threads ---- */
 
+struct offline_arg {
+	pthread_barrier_t *barrier;
+	bool quiescent_after_offline;	/* what an idle worker's empty poll loop does */
+};
+
 static void *offline_reader(void *arg)
 {
-	pthread_barrier_t *b = arg;
+	struct offline_arg *a = arg;
+	pthread_barrier_t *b = a->barrier;
 	dedup_thread_register();
 	dedup_thread_offline();
+	if (a->quiescent_after_offline)
+		for (int i = 0; i < 3; i++)
+			dedup_quiescent();
 	pthread_barrier_wait(b);	/* registered and offline */
 	pthread_barrier_wait(b);	/* until the test is done */
 	dedup_thread_online();
@@ -587,17 +598,32 @@ static void *offline_reader(void *arg)
 	return NULL;
 }
 
-static void test_offline_worker_does_not_hold_back_reclaim(void **state)
+static void reclaim_stuck(int sig)
 {
-	(void)state;
+	(void)sig;
+	static const char msg[] = "FAIL: reclamation blocked by an offline reader for 60 s\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* An offline reader (optionally one that then polls dedup_quiescent(), as an idle
+ * worker does) sleeps; the housekeeper's grace periods must still complete. A reader
+ * left online would block synchronize_rcu() forever: the alarm turns that into a
+ * failure instead of a hang. */
+static void run_offline_reader_case(bool quiescent_after_offline)
+{
 	struct sink s;
 	memset(&s, 0, sizeof(s));
 	s.keep = 0;
 	struct dedup *d = make_table(&s, 2, 1, 256, 0);
 	pthread_barrier_t b;
 	pthread_barrier_init(&b, NULL, 2);
+	struct offline_arg oa = { .barrier = &b, .quiescent_after_offline = quiescent_after_offline };
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, offline_reader, &b), 0);
+	signal(SIGALRM, reclaim_stuck);
+	alarm(60);
+	assert_int_equal(pthread_create(&t, NULL, offline_reader, &oa), 0);
 	dedup_thread_offline();
 	pthread_barrier_wait(&b);
 	dedup_thread_online();
@@ -614,6 +640,7 @@ static void test_offline_worker_does_not_hold_back_reclaim(void **state)
 			usleep(1000);
 	}
 	assert_true(st.reclaimed > 0);
+	alarm(0);
 	dedup_thread_offline();
 	pthread_barrier_wait(&b);
 	pthread_join(t, NULL);
@@ -624,6 +651,18 @@ static void test_offline_worker_does_not_hold_back_reclaim(void **state)
 	dedup_stats(d, &st);
 	assert_int_equal(s.count_sum, st.observations);
 	dedup_free(d);
+}
+
+static void test_offline_worker_does_not_hold_back_reclaim(void **state)
+{
+	(void)state;
+	run_offline_reader_case(false);
+}
+
+static void test_idle_worker_polling_quiescent_stays_offline(void **state)
+{
+	(void)state;
+	run_offline_reader_case(true);
 }
 
 #define RACE_THREADS 4
@@ -934,6 +973,7 @@ int main(void)
 	};
 	const struct CMUnitTest threads[] = {
 		T(test_offline_worker_does_not_hold_back_reclaim),
+		T(test_idle_worker_polling_quiescent_stays_offline),
 		T(test_concurrent_first_sights_make_one_entry),
 		T(test_threads_conserve_counts_per_key),
 	};
