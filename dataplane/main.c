@@ -26,6 +26,7 @@
 #include <rte_ip_frag.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/records.h"
@@ -285,6 +286,15 @@ static int setup_workers(void)
 					"frag_max_flows)\n", sensor.nb_workers, flows);
 				return -1;
 			}
+			w->scratch = worker_scratch_alloc((int)rte_lcore_to_socket_id(lcore));
+			if (w->scratch == NULL) {
+				fprintf(stderr, "dnsift: worker %u: no DPDK memory for its "
+					"frame buffer (raise -m or the hugepages)\n",
+					sensor.nb_workers);
+				rte_ip_frag_table_destroy(w->frag_tbl);
+				pipeline_free(w->pipe);
+				return -1;
+			}
 			w->port_index = (uint16_t)p;
 			w->queue = q;
 			w->lcore = lcore;
@@ -541,6 +551,7 @@ int main(int argc, char **argv)
 	if (telemetry_register() != 0)
 		fprintf(stderr, "dnsift: telemetry commands not registered\n");
 
+	bool worker_failed = false;
 	for (unsigned int i = 0; i < sensor.nb_workers; i++) {
 		ret = rte_eal_remote_launch(worker_main, &sensor.workers[i],
 					    sensor.workers[i].lcore);
@@ -548,6 +559,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dnsift: cannot launch worker on lcore %u\n",
 				sensor.workers[i].lcore);
 			sensor.stop = true;
+			worker_failed = true;
 			break;
 		}
 	}
@@ -555,26 +567,43 @@ int main(int argc, char **argv)
 		sensor.nb_workers, sensor.conf.sensor_id, sensor.conf.window_s,
 		sensor.offline ? ", offline (stops at end of input)" : "");
 
-	/* Housekeeping on the main lcore: it may sleep; workers never do. */
+	/* Housekeeping on the main lcore: it may sleep; workers never do. A worker
+	 * that returns while the sensor runs (it could not start) stops the sensor:
+	 * offline, its port would otherwise never reach the end of its input. */
 	while (!sensor.stop) {
 		unsigned int n = records_housekeeping(housekeeping_now_ns(), HOUSEKEEPING_BUDGET);
 		if (sensor.offline && offline_done())
+			break;
+		for (unsigned int i = 0; i < sensor.nb_workers; i++)
+			if (atomic_load(&sensor.workers[i].exited))
+				worker_failed = true;
+		if (worker_failed)
 			break;
 		if (n < HOUSEKEEPING_BUDGET)
 			usleep(1000);
 	}
 	sensor.stop = true;
-	rte_eal_mp_wait_lcore();
+	for (unsigned int i = 0; i < sensor.nb_workers; i++) {
+		int wrc = rte_eal_wait_lcore(sensor.workers[i].lcore);
+		if (wrc != 0) {
+			fprintf(stderr, "dnsift: worker %u on lcore %u failed: %s\n", i,
+				sensor.workers[i].lcore, strerror(-wrc));
+			worker_failed = true;
+		}
+	}
+	/* Nothing a telemetry handler reads may be freed or torn down from here on. */
+	telemetry_close();
 	/* Every live entry becomes a record, then the writer drains and rotates. */
 	records_shutdown();
 	if (!quiet)
 		print_summary(stderr);
-	rc = 0;
+	rc = worker_failed ? 1 : 0;
 
 fail_workers:
 	for (unsigned int i = 0; i < sensor.nb_workers; i++) {
 		rte_ip_frag_table_destroy(sensor.workers[i].frag_tbl);
 		pipeline_free(sensor.workers[i].pipe);
+		rte_free(sensor.workers[i].scratch);
 	}
 fail_ports:
 	for (unsigned int i = 0; i < pi; i++)

@@ -31,6 +31,8 @@ struct worker {
 	/* Written by the worker, read by the main lcore and telemetry. */
 	_Atomic uint64_t clock_ns;	/* time of the newest packet (offline) or now */
 	_Atomic bool idle;		/* the last poll found nothing */
+	_Atomic bool exited;		/* worker_main returned (set by the worker) */
+	void *scratch;			/* frame linearisation buffer, allocated at setup */
 } __rte_cache_aligned;
 
 struct sensor {
@@ -62,11 +64,17 @@ static inline uint64_t sensor_now_ns(uint64_t tsc)
 	       (d % sensor.tsc_hz) * 1000000000ull / sensor.tsc_hz;
 }
 
-/* worker.c: the lcore entry point; arg is the struct worker. */
+/* worker.c: the lcore entry point; arg is the struct worker. Returns 0 after a stop,
+ * negative when it could not start (it then sets exited and never polls). */
 int worker_main(void *arg);
+/* worker.c: a worker's scratch buffer on a NUMA socket (rte_free it). Main lcore. */
+void *worker_scratch_alloc(int socket);
 
 /* telemetry.c: register the /dnsift/ commands. Main lcore, after setup. */
 int telemetry_register(void);
+/* Wait for running handlers, then answer every later request with an error; call
+ * before freeing anything a handler reads. Main lcore, once. */
+void telemetry_close(void);
 
 /* Totals over all workers. Any thread. */
 void sensor_sum_stats(struct dp_stats *out);

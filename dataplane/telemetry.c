@@ -4,8 +4,16 @@
  * (and dpdk-telemetry.py's) window into the sensor. Handlers run on DPDK's
  * telemetry thread; they read counters (summed at read time) and post
  * requests that the owning threads serve.
+ *
+ * Every handler runs behind one gate: DPDK 22.11 cannot unregister a command,
+ * and its telemetry thread lives until the process exits, so teardown closes
+ * the gate (telemetry_close) before it frees anything a handler reads. A
+ * request after that gets {"error":"sensor shutting down"}.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +29,10 @@
 #include "segment/seg.h"
 
 #define STATS_MAX 240
+
+static pthread_rwlock_t gate = PTHREAD_RWLOCK_INITIALIZER;
+static bool gate_closed;		/* under gate */
+static atomic_bool gate_closing;	/* handlers waiting for other threads give up */
 
 struct stat_acc {
 	struct {
@@ -159,7 +171,7 @@ static int cmd_rotate(const char *cmd, const char *params, struct rte_tel_data *
 	uint64_t seq = seg_writer_rotate_request(sensor.writer);
 	/* Wait (briefly; this is the telemetry thread) so the reply can say it happened. */
 	struct seg_writer_stats ws;
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 2000 && !atomic_load(&gate_closing); i++) {
 		seg_writer_stats(sensor.writer, &ws);
 		if (ws.last_closed_seq >= seq)
 			break;
@@ -176,7 +188,8 @@ static int cmd_flush(const char *cmd, const char *params, struct rte_tel_data *d
 	(void)cmd;
 	(void)params;
 	uint64_t ticket = records_request_flush();
-	for (int i = 0; i < 5000 && records_flushes_done() < ticket; i++)
+	for (int i = 0; i < 5000 && records_flushes_done() < ticket &&
+			!atomic_load(&gate_closing); i++)
 		usleep(1000);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state",
@@ -280,13 +293,11 @@ static int cmd_segments(const char *cmd, const char *params, struct rte_tel_data
 	return 0;
 }
 
-int telemetry_register(void)
-{
-	static const struct {
-		const char *cmd;
-		telemetry_cb fn;
-		const char *help;
-	} cmds[] = {
+static const struct {
+	const char *cmd;
+	telemetry_cb fn;
+	const char *help;
+} cmds[] = {
 		{ "/dnsift/status", cmd_status, "Sensor identity, ports, workers, uptime." },
 		{ "/dnsift/stats", cmd_stats, "Every counter, summed over workers." },
 		{ "/dnsift/worker_stats", cmd_worker_stats, "Counters of one worker. Param: N" },
@@ -297,11 +308,45 @@ int telemetry_register(void)
 		{ "/dnsift/resolver_add", cmd_resolver_add, "Add a resolver prefix. Param: CIDR" },
 		{ "/dnsift/resolver_del", cmd_resolver_del, "Delete a resolver prefix. Param: CIDR" },
 		{ "/dnsift/segments", cmd_segments, "Segment writer counters." },
-	};
+};
+
+#define NB_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* The one callback DPDK sees: find the command, run it with the gate held open. */
+static int gated(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret = -1;
+
+	pthread_rwlock_rdlock(&gate);
+	if (gate_closed) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "error", "sensor shutting down");
+		ret = 0;
+	} else {
+		for (size_t i = 0; i < NB_CMDS; i++)
+			if (strcmp(cmds[i].cmd, cmd) == 0) {
+				ret = cmds[i].fn(cmd, params, d);
+				break;
+			}
+	}
+	pthread_rwlock_unlock(&gate);
+	return ret;
+}
+
+int telemetry_register(void)
+{
 	int ret = 0;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help) != 0)
+	for (size_t i = 0; i < NB_CMDS; i++)
+		if (rte_telemetry_register_cmd(cmds[i].cmd, gated, cmds[i].help) != 0)
 			ret = -1;
 	return ret;
+}
+
+void telemetry_close(void)
+{
+	atomic_store(&gate_closing, true);
+	pthread_rwlock_wrlock(&gate);
+	gate_closed = true;
+	pthread_rwlock_unlock(&gate);
 }

@@ -27,6 +27,12 @@ struct worker_scratch {
 	uint8_t linear[LINEAR_MAX];
 } __rte_cache_aligned;
 
+void *worker_scratch_alloc(int socket)
+{
+	return rte_zmalloc_socket("dnsift_worker_scratch", sizeof(struct worker_scratch),
+				  RTE_CACHE_LINE_SIZE, socket);
+}
+
 static int ts_offset = -1;
 static uint64_t ts_flag;
 
@@ -85,16 +91,16 @@ int worker_main(void *arg)
 	struct rte_mbuf *bufs[BURST];
 	struct rte_mbuf *done[BURST];
 	struct rte_ip_frag_death_row dr = { .cnt = 0 };
-	struct worker_scratch *scratch;
+	struct worker_scratch *scratch = w->scratch;
 	struct pkt_info pi;
 	unsigned int idle_loops = 0, loops = 0;
 	bool online = true;
 	uint64_t now_ns = sensor_now_ns(rte_rdtsc());
 
-	scratch = rte_zmalloc_socket("dnsift_worker_scratch", sizeof(*scratch),
-				     RTE_CACHE_LINE_SIZE, rte_socket_id());
-	if (scratch == NULL)
-		return -ENOMEM;
+	if (scratch == NULL) {
+		atomic_store(&w->exited, true);
+		return -EINVAL;
+	}
 	if (ts_offset < 0 && rte_mbuf_dyn_rx_timestamp_register(&ts_offset, &ts_flag) != 0)
 		ts_offset = -1;
 	dedup_thread_register();
@@ -177,6 +183,6 @@ int worker_main(void *arg)
 	if (!online)
 		dedup_thread_online();
 	dedup_thread_unregister();
-	rte_free(scratch);
+	atomic_store(&w->exited, true);
 	return 0;
 }
