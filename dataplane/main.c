@@ -37,8 +37,9 @@
 #include "dataplane/upstream.h"
 #include "dataplane/zones.h"
 #include "dedup/dedup.h"
-#include "wire/pcap_file.h"
 #include "wire/pkt.h"
+
+#include <pcap/pcap.h>
 
 #define RX_DESC 1024
 #define MBUF_CACHE 256
@@ -112,28 +113,41 @@ void sensor_sum_stats(struct dp_stats *out)
 			dp_stats_add(out, pipeline_stats(sensor.workers[i].pipe));
 }
 
-/* Count the complete records of a capture so offline mode knows its end exactly. */
+/* libpcap hands out DLT_ values; the decoder speaks LINKTYPE_ (the file format's).
+ * They differ only for raw IP, where Linux's DLT_RAW is 12 (14 on some BSDs). */
+static uint32_t linktype_of_dlt(int dlt)
+{
+	if (dlt == DLT_RAW || dlt == 14)
+		return PKT_LINKTYPE_RAW;
+	return (uint32_t)dlt;
+}
+
+/*
+ * Count the complete records of a capture so offline mode knows its end exactly.
+ * Through libpcap, like the net_pcap port that reads it afterwards: classic pcap
+ * (either byte order, micro- or nanoseconds) and pcapng alike.
+ */
 static int inspect_capture(const char *path, uint32_t *linktype, uint64_t *records)
 {
-	int err = 0;
-	struct pcap_file *f = pcap_file_open(path, &err);
-	struct pcap_record rec;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	pcap_t *p = pcap_open_offline(path, errbuf);
 	int r;
 
-	if (f == NULL) {
-		fprintf(stderr, "dnsift: %s: %s%s%s\n", path, dnsift_strerror(err),
-			err == -DNSIFT_EIO ? ": " : "", err == -DNSIFT_EIO ? strerror(errno) : "");
+	if (p == NULL) {
+		fprintf(stderr, "dnsift: %s: cannot read the capture: %s\n", path, errbuf);
 		return -1;
 	}
-	*linktype = pcap_file_linktype(f);
+	*linktype = linktype_of_dlt(pcap_datalink(p));
 	*records = 0;
-	while ((r = pcap_file_next(f, &rec)) == 1)
+	while ((r = pcap_next_ex(p, &hdr, &data)) == 1)
 		(*records)++;
-	if (r < 0)
-		fprintf(stderr, "dnsift: %s: %s at offset %" PRIu64 "; the %" PRIu64
-			" complete records before it are processed\n", path, dnsift_strerror(r),
-			(uint64_t)pcap_file_error_offset(f), *records);
-	pcap_file_close(f);
+	if (r == PCAP_ERROR)
+		fprintf(stderr, "dnsift: %s: %s; the %" PRIu64
+			" complete records before it are processed\n", path, pcap_geterr(p),
+			*records);
+	pcap_close(p);
 	return 0;
 }
 
