@@ -155,12 +155,18 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 	int r;
 
 	p->stats.dns_messages++;
+	/* The opcode is in the fixed header: a NOTIFY or UPDATE (whose zone and update
+	 * sections do not follow QUERY's rules) is counted before it is parsed. */
+	if (unlikely(len >= 12 && ((data[2] >> 3) & 0xF) != DNS_OPCODE_QUERY)) {
+		p->stats.dns_not_query++;
+		return;
+	}
 	r = dns_parse(data, len, m);
 	if (unlikely(r < 0)) {
 		p->stats.parse_reject[-r < DNSIFT_E_COUNT ? -r : DNSIFT_EFORMAT]++;
 		return;
 	}
-	if (unlikely(m->opcode != DNS_OPCODE_QUERY || !m->has_question)) {
+	if (unlikely(!m->has_question)) {
 		p->stats.dns_other++;
 		return;
 	}

@@ -93,6 +93,7 @@ static unsigned int segment_drops(void *arg, struct seg_counter *out, unsigned i
 	DROP(responses_unmatched)
 	DROP(truncated_responses)
 	DROP(dns_other)
+	DROP(dns_not_query)
 	DROP(rrsets_out_of_bailiwick)
 	DROP(rrset_errors)
 	DROP(dedup_rejected)

@@ -13,7 +13,7 @@
  * exactly one of those outcomes. DNS messages (from UDP datagrams and from TCP
  * reassembly) have their own identity:
  *   dns_messages == sum(parse rejects) + queries + responses_matched +
- *                   responses_unmatched + dns_other
+ *                   responses_unmatched + dns_other + dns_not_query
  * where truncated responses are counted among the matched/unmatched ones too.
  */
 #ifndef DNSIFT_DP_STATS_H
@@ -45,7 +45,8 @@
 	X(responses_unmatched, "responses without an outstanding query") \
 	X(unmatched_recorded,  "unmatched responses recorded with the unmatched flag") \
 	X(truncated_responses, "responses with TC=1 (partial; the TCP retry is recorded)") \
-	X(dns_other,           "messages in the wrong direction for their QR bit, or not QUERY opcode") \
+	X(dns_other,           "messages in the wrong direction for their QR bit, or without a question") \
+	X(dns_not_query,       "messages whose opcode is not QUERY (NOTIFY, UPDATE, ...): never recorded") \
 	X(bailiwick_from_message, "responses whose SOA or referral named their zone") \
 	X(bailiwick_referral_widened, "referrals whose server is known to serve a zone above the guess") \
 	X(bailiwick_from_server, "responses given the zone their server was seen serving") \
