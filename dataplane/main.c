@@ -292,7 +292,8 @@ static int setup_workers(void)
 			}
 			/* Timestamps are nanoseconds (packet time offline), so max_cycles is too. */
 			uint32_t flows = sensor.conf.frag_max_flows;
-			w->frag_tbl = rte_ip_frag_table_create(flows, 16, flows, 2000000000ull,
+			w->frag_tbl = rte_ip_frag_table_create(flows, 16, flows,
+							       PIPELINE_FRAG_TIMEOUT_NS,
 							       rte_lcore_to_socket_id(lcore));
 			if (w->frag_tbl == NULL) {
 				fprintf(stderr, "dnsift: worker %u: fragment table of %u flows: "

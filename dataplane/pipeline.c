@@ -14,8 +14,18 @@
 #include "wire/rrkey.h"
 #include "wire/rrset.h"
 
+#include <xxhash.h>
+
 #define DNS_OPCODE_QUERY 0
 #define NS_PER_SEC 1000000000ull
+#define FRAG_VERDICTS 1024	/* datagrams whose first fragment's verdict is kept */
+
+/* What a datagram's first fragment was classified as, for its other fragments. */
+struct frag_verdict {
+	uint64_t tag;		/* hash of (version, addresses, protocol, identification) */
+	uint64_t expires_ns;
+	enum upstream_class class;
+};
 
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -37,6 +47,7 @@ struct pipeline {
 	uint64_t next_sec_ns;		/* now_sec is recomputed only past this */
 	struct dns_msg msg;		/* parse scratch, reused per message */
 	uint8_t key[RRKEY_MAX_LEN];	/* RRset key scratch */
+	struct frag_verdict frag_verdicts[FRAG_VERDICTS];
 };
 
 static void on_tcp_message(void *ctx, const struct tcp_reasm_key *key, const uint8_t *msg,
@@ -56,6 +67,7 @@ struct pipeline *pipeline_create(const struct pipeline_params *params)
 		return NULL;
 	}
 	memset(p, 0, offsetof(struct pipeline, msg));
+	memset(p->frag_verdicts, 0, sizeof(p->frag_verdicts));
 	p->params = *params;
 	struct match_params mp = {
 		.max_entries = params->max_queries,
@@ -300,6 +312,64 @@ static void process_l4(struct pipeline *p, const struct pkt_info *pi)
 				  pi->payload, pi->payload_len, p->now_ns);
 }
 
+/* One datagram's identity: its fragments share it (RFC 791 / RFC 8200). */
+static uint64_t frag_tag(const struct pkt_info *pi)
+{
+	struct {
+		uint8_t src[16], dst[16];
+		uint32_t id;
+		uint8_t version, proto;
+	} __attribute__((packed)) k;
+
+	memcpy(k.src, pi->src_addr, sizeof(k.src));
+	memcpy(k.dst, pi->dst_addr, sizeof(k.dst));
+	k.id = pi->frag_id;
+	k.version = pi->ip_version;
+	k.proto = pi->l4_proto;
+	return XXH3_64bits(&k, sizeof(k)) | 1;	/* 0 marks an empty slot */
+}
+
+/* Classify a fragment before it reaches the reassembly table (see pipeline.h). */
+static enum pipeline_verdict classify_fragment(struct pipeline *p, const struct pkt_info *pi)
+{
+	int family = pi->ip_version == 4 ? AF_INET : AF_INET6;
+	uint64_t tag = frag_tag(pi);
+	struct frag_verdict *v = &p->frag_verdicts[tag & (FRAG_VERDICTS - 1)];
+	enum upstream_class c;
+
+	if (pi->frag_offset == 0 && pi->l4_valid) {
+		c = upstream_classify(p->params.upstream, family, pi->src_addr, pi->src_port,
+				      pi->dst_addr, pi->dst_port);
+		v->tag = tag;
+		v->class = c;
+		v->expires_ns = p->now_ns + PIPELINE_FRAG_TIMEOUT_NS;
+	} else if (v->tag == tag && v->expires_ns > p->now_ns) {
+		c = v->class;
+	} else {
+		c = upstream_classify_addrs(p->params.upstream, family, pi->src_addr,
+					    pi->dst_addr);
+		if (c == UPSTREAM_OTHER) {
+			p->stats.frag_unclassified++;
+			return PIPELINE_FRAGMENT;
+		}
+	}
+	switch (c) {
+	case UPSTREAM_QUERY:
+	case UPSTREAM_RESPONSE:
+		return PIPELINE_FRAGMENT;
+	case UPSTREAM_CLIENT_SIDE:
+		p->stats.client_side++;
+		break;
+	case UPSTREAM_FOREIGN:
+		p->stats.foreign++;
+		break;
+	default:
+		p->stats.not_dns++;
+		break;
+	}
+	return PIPELINE_DONE;
+}
+
 enum pipeline_verdict pipeline_frame(struct pipeline *p, const uint8_t *frame, uint32_t len,
 				     uint32_t linktype, uint64_t now_ns, struct pkt_info *pi)
 {
@@ -315,7 +385,7 @@ enum pipeline_verdict pipeline_frame(struct pipeline *p, const uint8_t *frame, u
 	}
 	if (unlikely(pi->is_fragment)) {
 		p->stats.frag_fragments++;
-		return PIPELINE_FRAGMENT;
+		return classify_fragment(p, pi);
 	}
 	process_l4(p, pi);
 	return PIPELINE_DONE;

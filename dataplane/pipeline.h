@@ -42,6 +42,10 @@ struct pipeline_params {
 
 struct pipeline;
 
+/* How long a datagram's fragments are held: the worker's rte_ip_frag table and the
+ * pipeline's fragment verdicts use the same lifetime. */
+#define PIPELINE_FRAG_TIMEOUT_NS 2000000000ull
+
 /* NULL with errno on failure. Main thread, before the worker starts. */
 struct pipeline *pipeline_create(const struct pipeline_params *params);
 void pipeline_free(struct pipeline *p);
@@ -52,10 +56,15 @@ enum pipeline_verdict {
 };
 
 /*
- * Decode one frame and, unless it is a fragment, process it. On
- * PIPELINE_FRAGMENT, *pi describes the fragment for the caller's reassembly;
- * the frame has been counted (frag_fragments) but not yet given an outcome:
- * the caller counts frag_absorbed (or frag_unsupported) itself.
+ * Decode one frame and, unless it is a fragment, process it. A fragment is
+ * classified before reassembly: a first fragment by its addresses and ports (the
+ * verdict is remembered for the datagram's other fragments), any other by that
+ * verdict or, failing it, by its addresses. Fragments of client-side, foreign or
+ * non-DNS datagrams are dropped here (counted as such) and never fill the
+ * reassembly table; the ones that cannot be told are passed on and counted in
+ * frag_unclassified. On PIPELINE_FRAGMENT, *pi describes the fragment for the
+ * caller's reassembly; the frame has been counted (frag_fragments) but not yet
+ * given an outcome: the caller counts frag_absorbed (or frag_unsupported) itself.
  */
 enum pipeline_verdict pipeline_frame(struct pipeline *p, const uint8_t *frame, uint32_t len,
 				     uint32_t linktype, uint64_t now_ns, struct pkt_info *pi);

@@ -29,7 +29,8 @@
 	X(rx_bytes,            "bytes of those frames") \
 	X(rx_multiseg,         "frames that arrived in chained mbufs") \
 	X(oversize,            "frames too big for the linearisation buffer (dropped)") \
-	X(frag_fragments,      "IP fragments seen (also counted in frag_absorbed)") \
+	X(frag_fragments,      "IP fragments seen (then in frag_absorbed, or dropped before reassembly as client_side, foreign or not_dns)") \
+	X(frag_unclassified,   "fragments reassembled without a verdict (their first fragment not seen yet)") \
 	X(frag_absorbed,       "fragments handed to reassembly") \
 	X(frag_datagrams,      "datagrams rebuilt by reassembly") \
 	X(frag_unsupported,    "IPv6 fragments behind other extension headers (dropped)") \

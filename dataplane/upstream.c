@@ -484,6 +484,22 @@ enum upstream_class upstream_classify(const struct upstream *u, int family, cons
 	return c;
 }
 
+enum upstream_class upstream_classify_addrs(const struct upstream *u, int family,
+					    const uint8_t *src, const uint8_t *dst)
+{
+	const struct upstream_table *t;
+	enum upstream_class c = UPSTREAM_OTHER;
+
+	if (family != AF_INET && family != AF_INET6)
+		return UPSTREAM_OTHER;
+	rcu_read_lock();
+	t = rcu_dereference(((struct upstream *)u)->table);
+	if (t->count4 + t->count6 != 0 && !in_set(t, family, src) && !in_set(t, family, dst))
+		c = UPSTREAM_FOREIGN;
+	rcu_read_unlock();
+	return c;
+}
+
 const char *upstream_class_name(enum upstream_class c)
 {
 	static const char *const names[UPSTREAM_CLASS_COUNT] = {

@@ -120,6 +120,14 @@ unsigned int upstream_prefix_count(struct upstream *u);
  * (urcu_qsbr_quiescent_state() in its poll loop, or goes offline when idle):
  * the table it reads stays valid only until its next quiescent state.
  */
+/*
+ * Classify by addresses alone (an IP fragment that carries no ports): UPSTREAM_FOREIGN
+ * when a prefix set is configured and neither address is in it, else UPSTREAM_OTHER,
+ * meaning "cannot tell without ports". Same thread rules as upstream_classify.
+ */
+enum upstream_class upstream_classify_addrs(const struct upstream *u, int family,
+					    const uint8_t *src, const uint8_t *dst);
+
 enum upstream_class upstream_classify(const struct upstream *u, int family, const uint8_t *src,
 				      uint16_t sport, const uint8_t *dst, uint16_t dport);
 

@@ -22,6 +22,9 @@
 
 static const uint8_t resolver[4] = { 198, 51, 100, 53 };
 static const uint8_t server[4] = { 198, 51, 100, 30 };
+static const uint8_t client[4] = { 203, 0, 113, 10 };
+static const uint8_t other_a[4] = { 192, 0, 2, 1 };
+static const uint8_t other_b[4] = { 192, 0, 2, 2 };
 
 struct fixture {
 	struct upstream *up;
@@ -195,12 +198,119 @@ static void notify_and_update_are_counted_and_never_recorded(void **state)
 						   st->dns_not_query);
 }
 
+/*
+ * One IPv4 fragment of a UDP datagram with identification id: the first
+ * (offset 0, MF) carries the UDP header and 24 payload bytes, the second
+ * (offset 32, last) 16 more bytes. Wire bytes built here, by hand.
+ */
+static uint32_t fragment(uint8_t *f, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+			 uint16_t dport, uint16_t id, int first)
+{
+	size_t data = first ? 8 + 24 : 16;
+	memset(f, 0, 20 + data);
+	f[0] = 0x45;
+	put16(f, 2, (uint16_t)(20 + data));
+	put16(f, 4, id);
+	put16(f, 6, first ? 0x2000 : (uint16_t)(32 / 8));	/* MF | offset in 8-octet units */
+	f[8] = 64;
+	f[9] = 17;
+	memcpy(f + 12, src, 4);
+	memcpy(f + 16, dst, 4);
+	if (first) {
+		put16(f, 20, sport);
+		put16(f, 22, dport);
+		put16(f, 24, 8 + 24 + 16);	/* the whole datagram's UDP length */
+	}
+	return (uint32_t)(20 + data);
+}
+
+static enum pipeline_verdict feed(struct fixture *fx, const uint8_t *f, uint32_t len)
+{
+	struct pkt_info pi;
+	return pipeline_frame(fx->p, f, len, PKT_LINKTYPE_RAW, fx->now_ns, &pi);
+}
+
+static void client_side_fragments_never_reach_reassembly(void **state)
+{
+	struct fixture *fx = *state;
+	const struct dp_stats *st = pipeline_stats(fx->p);
+	uint8_t f[128];
+
+	/* The resolver answering its client: a fragmented response from port 53. */
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0101, 1)),
+			 PIPELINE_DONE);
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0101, 0)),
+			 PIPELINE_DONE);
+	assert_int_equal(st->frag_fragments, 2);
+	assert_int_equal(st->client_side, 2);
+	assert_int_equal(st->frag_unclassified, 0);
+}
+
+static void upstream_fragments_go_to_reassembly(void **state)
+{
+	struct fixture *fx = *state;
+	const struct dp_stats *st = pipeline_stats(fx->p);
+	uint8_t f[128];
+
+	assert_int_equal(feed(fx, f, fragment(f, server, 53, resolver, 40000, 0x0202, 1)),
+			 PIPELINE_FRAGMENT);
+	assert_int_equal(feed(fx, f, fragment(f, server, 53, resolver, 40000, 0x0202, 0)),
+			 PIPELINE_FRAGMENT);
+	assert_int_equal(st->client_side + st->foreign + st->not_dns, 0);
+	assert_int_equal(st->frag_unclassified, 0);
+}
+
+static void foreign_and_unknown_fragments_are_told_apart(void **state)
+{
+	struct fixture *fx = *state;
+	const struct dp_stats *st = pipeline_stats(fx->p);
+	uint8_t f[128];
+
+	/* Neither end is a resolver: dropped on the addresses alone. */
+	assert_int_equal(feed(fx, f, fragment(f, other_a, 53, other_b, 4444, 0x0303, 0)),
+			 PIPELINE_DONE);
+	assert_int_equal(st->foreign, 1);
+	/* A later fragment before its first: the resolver is one end, ports unknown. */
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0404, 0)),
+			 PIPELINE_FRAGMENT);
+	assert_int_equal(st->frag_unclassified, 1);
+	/* A different datagram (another identification) does not inherit a verdict. */
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0101, 1)),
+			 PIPELINE_DONE);
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0505, 0)),
+			 PIPELINE_FRAGMENT);
+	assert_int_equal(st->frag_unclassified, 2);
+}
+
+/* A first fragment's verdict lives as long as the reassembly table holds fragments. */
+static void a_verdict_expires_with_the_reassembly_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	const struct dp_stats *st = pipeline_stats(fx->p);
+	uint8_t f[128];
+
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0606, 1)),
+			 PIPELINE_DONE);
+	fx->now_ns += PIPELINE_FRAG_TIMEOUT_NS + 1;
+	assert_int_equal(feed(fx, f, fragment(f, resolver, 53, client, 5555, 0x0606, 0)),
+			 PIPELINE_FRAGMENT);
+	assert_int_equal(st->frag_unclassified, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_query_answer_becomes_one_rrset_observation,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(notify_and_update_are_counted_and_never_recorded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(client_side_fragments_never_reach_reassembly,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(upstream_fragments_go_to_reassembly,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(foreign_and_unknown_fragments_are_told_apart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_verdict_expires_with_the_reassembly_timeout,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
