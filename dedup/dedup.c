@@ -197,6 +197,20 @@ const char *dedup_reason_name(enum dedup_reason reason)
 	return names[reason];
 }
 
+const char *dedup_strerror(int err)
+{
+	static const char *const text[DEDUP_E_COUNT] = {
+		[DEDUP_OK] = "success",
+		[DEDUP_EINVAL] = "invalid argument",
+		[DEDUP_ELIMIT] = "dedup memory and overflow ring full",
+		[DEDUP_EBUSY] = "record consumer busy, retry later",
+	};
+	unsigned e = err < 0 ? -(unsigned)err : (unsigned)err;
+	if (e >= DEDUP_E_COUNT)
+		return "unknown error";
+	return text[e];
+}
+
 /* ---- QSBR wrappers ---- */
 
 void dedup_thread_register(void)
@@ -380,7 +394,7 @@ int dedup_observe(struct dedup *d, unsigned worker_index, const void *key, uint3
 {
 	if (caa_unlikely(worker_index >= d->nworkers || key_len == 0 ||
 			 key_len > DEDUP_MAX_KEY_LEN || !key))
-		return -DNSIFT_EINVAL;
+		return -DEDUP_EINVAL;
 	struct worker *w = &d->workers[worker_index];
 	const struct lookup_key k = { key, key_len };
 	const uint32_t window = __atomic_load_n(&d->window, __ATOMIC_RELAXED);
@@ -407,7 +421,7 @@ int dedup_observe(struct dedup *d, unsigned worker_index, const void *key, uint3
 			    (!c->head && !cache_refill(d, c, order))) {
 				if (ovf_push(d, w, key, key_len, hash, now_sec)) {
 					STAT_ADD(w->ctr.rejected, 1);
-					return -DNSIFT_ELIMIT;
+					return -DEDUP_ELIMIT;
 				}
 				STAT_ADD(w->ctr.overflow, 1);
 				return DEDUP_OVERFLOW;
@@ -724,7 +738,7 @@ int dedup_flush_all(struct dedup *d)
 	return emitted;
 busy:
 	reclaim_retired(d);
-	return -DNSIFT_EBUSY;
+	return -DEDUP_EBUSY;
 }
 
 /* ---- lifecycle and stats ---- */
@@ -732,7 +746,7 @@ busy:
 int dedup_set_window(struct dedup *d, uint32_t window_sec)
 {
 	if (window_sec == 0)
-		return -DNSIFT_EINVAL;
+		return -DEDUP_EINVAL;
 	__atomic_store_n(&d->window, window_sec, __ATOMIC_RELAXED);
 	return 0;
 }
