@@ -155,11 +155,14 @@ struct dedup {
 	/*
 	 * Entry chunks. entries_out is written under the pool lock (refill and
 	 * reclaim), read without it by the housekeeper and stats; the entry cap
-	 * max_entries is dedup's, apart from the pool's byte budget.
+	 * max_entries is dedup's, apart from the pool's byte budget. The pad keeps
+	 * those writes off the line of the fields every observation reads (struct
+	 * dedup comes from calloc, so an aligned attribute would not hold).
 	 */
 	struct buddy *pool;
 	unsigned pool_top_order;
-	uint64_t entries_out __attribute__((aligned(CACHE_LINE)));
+	uint8_t pad_pool[CACHE_LINE];
+	uint64_t entries_out;
 	uint64_t max_entries;
 
 	/* housekeeper only */
