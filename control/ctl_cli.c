@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "control/ctl_tel.h"
+#include "control/ctl_time.h"
 #include "wire/err.h"
 
 #ifndef DNSIFT_VERSION
@@ -17,14 +18,6 @@
 #endif
 
 #define MAX_WORKERS_QUERIED 256
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		      char *why, size_t whylen)
@@ -138,7 +131,7 @@ static void control_counters(struct ctl_env *env, struct ctl_report *r)
 {
 	const struct ctl_cli_counters *c = &env->counters;
 
-	ctl_report_u64(r, "control.uptime_s", (mono_ms() - env->started_ms) / 1000);
+	ctl_report_u64(r, "control.uptime_s", (ctl_mono_ms() - env->started_ms) / 1000);
 	ctl_report_u64(r, "control.cli_connections", c->connections);
 	ctl_report_u64(r, "control.cli_requests", c->requests);
 	ctl_report_u64(r, "control.cli_errors", c->errors);
@@ -226,7 +219,7 @@ static int cmd_status(struct ctl_env *env, const struct ctl_request *req, struct
 	(void)whylen;
 	ctl_report_str(r, "control.version", DNSIFT_VERSION);
 	ctl_report_u64(r, "control.pid", (uint64_t)getpid());
-	ctl_report_u64(r, "control.uptime_s", (mono_ms() - env->started_ms) / 1000);
+	ctl_report_u64(r, "control.uptime_s", (ctl_mono_ms() - env->started_ms) / 1000);
 	ctl_report_str(r, "control.telemetry_socket", env->conf->telemetry_socket);
 	tel = sensor_open(env, err, sizeof(err));
 	if (tel != NULL) {

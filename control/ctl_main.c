@@ -37,6 +37,7 @@
 #include "control/ctl_cli.h"
 #include "control/ctl_log.h"
 #include "control/ctl_ship.h"
+#include "control/ctl_time.h"
 #include "wire/err.h"
 
 #define MAX_CLIENTS 48		/* CLI plus metrics, at once; more are refused */
@@ -66,14 +67,6 @@ struct control {
 	unsigned int client_count;
 	bool stop;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int mkdir_parent(const char *path)
 {
@@ -239,7 +232,7 @@ static void accept_clients(struct control *ctl, int listen_fd, bool metrics)
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->metrics = metrics;
-		c->deadline_ms = mono_ms() + CLIENT_TIMEOUT_MS;
+		c->deadline_ms = ctl_mono_ms() + CLIENT_TIMEOUT_MS;
 		ctl_buf_init(&c->out, ANSWER_CAP);
 	}
 }
@@ -263,7 +256,7 @@ static void answer_cli(struct control *ctl, struct client *c, size_t line_len)
 		ctl_answer_error(&ctl->env, &c->out, "answer too large");
 	}
 	c->writing = true;
-	c->deadline_ms = mono_ms() + CLIENT_TIMEOUT_MS;
+	c->deadline_ms = ctl_mono_ms() + CLIENT_TIMEOUT_MS;
 }
 
 static void answer_metrics(struct control *ctl, struct client *c)
@@ -273,7 +266,7 @@ static void answer_metrics(struct control *ctl, struct client *c)
 
 	ctl->env.counters.metrics_requests++;
 	c->writing = true;
-	c->deadline_ms = mono_ms() + CLIENT_TIMEOUT_MS;
+	c->deadline_ms = ctl_mono_ms() + CLIENT_TIMEOUT_MS;
 	if (strncmp(c->in, "GET ", 4) != 0 && strncmp(c->in, "HEAD ", 5) != 0) {
 		ctl_buf_printf(&c->out, "HTTP/1.0 405 Method Not Allowed\r\nAllow: GET\r\n"
 			       "Content-Length: 0\r\n\r\n");
@@ -370,7 +363,7 @@ static int run(struct control *ctl)
 
 	while (!ctl->stop) {
 		unsigned int n = 0, first_client;
-		uint64_t now = mono_ms(), next = now + 1000;
+		uint64_t now = ctl_mono_ms(), next = now + 1000;
 		unsigned int i;
 
 		fds[n++] = (struct curl_waitfd){ .fd = ctl->signal_fd, .events = CURL_WAIT_POLLIN };
@@ -393,7 +386,7 @@ static int run(struct control *ctl)
 			handle_signal(ctl);
 		/* Clients first: accepting may reorder the array. Walk backwards so closing
 		 * (which moves the last client into the hole) never skips one. */
-		now = mono_ms();
+		now = ctl_mono_ms();
 		for (i = ctl->client_count; i-- > 0;) {
 			struct client *c = &ctl->clients[i];
 			short ev = fds[first_client + i].revents;
@@ -558,7 +551,7 @@ int main(int argc, char **argv)
 		goto out;
 	ctl->env.conf = &ctl->conf;
 	ctl->env.ship = ctl->ship;
-	ctl->env.started_ms = mono_ms();
+	ctl->env.started_ms = ctl_mono_ms();
 	ctl->env.telemetry_timeout_ms = 2000;
 	ctl_log(CTL_LOG_INFO, "started: spool %s, %u collector(s), quota %" PRIu64 " bytes",
 		ctl->conf.spool_dir, ctl->conf.collector_count, ctl->conf.spool_quota);

@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Spool keeper and shipper of the control process.
+ * Shipper of the control process: the transport half (the spool half, what lies
+ * in ready/ and sent/, delivery markers and quota, is ctl_spool.h).
  *
- * Watches SPOOL/ready/ (inotify plus a periodic rescan), PUTs every segment to
- * every collector with the libcurl multi interface (driven from the control
- * process's single poll loop, so uploads never block the CLI), records each
- * delivery durably as a marker file SPOOL/ship-state/NAME.<collector-hash>.done,
- * and removes a segment from ready/ (deleted, or moved to sent/) only once every
- * collector has it. A marker NAME.<hash>.inflight, written before each upload
- * and removed after it, tells a restarted process that an upload was cut short:
- * the next PUT of that segment is counted as a re-send.
+ * PUTs every segment of SPOOL/ready/ to every collector with the libcurl multi
+ * interface (driven from the control process's single poll loop, so uploads
+ * never block the CLI) and tells the spool what each collector stored; the spool
+ * removes a segment once every collector has it. An upload cut short by a killed
+ * process is counted as a re-send when it is repeated (the spool's inflight
+ * marker says so).
  *
  * Each collector has its own queue position, backoff and counters, so one dead
  * collector never holds up the others. Uploads go one at a time per collector in
- * sequence order. When ready/ plus sent/ exceed spool_quota, the oldest segments
- * (sent/ first, since those are delivered) are discarded, counted and logged.
+ * sequence order.
  *
  * Threads: everything here runs on the control process's main thread.
  */
@@ -38,7 +36,7 @@ struct ship_params {
 	unsigned int low_speed_time_s;		/* abort uploads under 1 KiB/s this long */
 };
 
-/* Create spool subdirectories, scan, start watching. NULL with errno on failure. */
+/* Create the spool (subdirectories, watch, scan) and the transfers. NULL with errno on failure. */
 struct ship *ship_create(const struct ship_params *params);
 /* Aborts uploads in flight (their inflight markers stay, so a restart counts a re-send). */
 void ship_free(struct ship *ship);
@@ -54,9 +52,6 @@ int ship_poll(struct ship *ship, struct curl_waitfd *extra, unsigned int extra_c
 
 /* Rescan ready/ and sent/ now (after SIGHUP, or on an operator's request). */
 void ship_rescan(struct ship *ship);
-
-/* True when name looks like SENSORID.SEQ(12 digits).YYYYMMDDTHHMMSSZ.ndjson.lz4. */
-bool ship_segment_name_valid(const char *name, uint64_t *seq);
 
 /* Counters ("control.*"), per-collector state ("collector.N.*"), spool figures ("spool.*"). */
 void ship_report_counters(const struct ship *ship, struct ctl_report *r);

@@ -45,7 +45,7 @@
  *
  * Memory
  * ------
- * Entry header and key bytes share one chunk from a buddy allocator over an
+ * Entry header and key bytes share one chunk from a buddy allocator (buddy.c) over an
  * arena of max_bytes reserved at create time (orders of 128 B .. 512 KiB). Each
  * worker keeps a small per-order cache of free chunks and refills it in batches
  * under the pool spinlock, which it tries a bounded number of times: a pool
@@ -57,6 +57,7 @@
  * worker sit in its cache (at most ~14 KiB).
  */
 #include "dedup/dedup.h"
+#include "dedup/buddy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -74,12 +75,6 @@
 #define STATE_COUNT_MASK 0xffffffffull
 #define STATE_TOFF_SHIFT 32
 #define STATE_TOFF_MAX 0x7fffffffull
-
-#define MIN_SHIFT 7		/* smallest chunk: 128 bytes */
-#define ORDERS 13		/* 128 B << 12 = 512 KiB: header + DEDUP_MAX_KEY_LEN fits */
-#define META_FREE 0x80
-#define META_USED 0x40
-#define META_ORDER 0x3f
 
 #define POOL_UNLOCK_EVERY 64	/* housekeeper frees at most this many chunks per lock hold */
 #define POOL_SPIN_LIMIT 4096	/* worker tries for the pool lock before overflowing */
@@ -109,30 +104,6 @@ struct dedup_entry {
 
 #define ENTRY_HDR sizeof(struct dedup_entry)
 
-struct free_block {
-	struct free_block *next, *prev;
-};
-
-struct pool {
-	pthread_spinlock_t lock;
-	uint8_t *base;
-	size_t arena_bytes;
-	size_t nblocks;			/* in 128-byte units */
-	unsigned top_order;
-	uint8_t *meta;			/* per 128-byte unit: META_* | order at block heads */
-	/*
-	 * Top-order blocks from here on were never handed out. They are free but
-	 * kept off the free lists, whose links live inside the free memory: writing
-	 * them would fault in the whole arena at create time (2 MiB at a time with
-	 * huge pages), and resident memory should follow use instead.
-	 */
-	size_t fresh;
-	struct free_block lists[ORDERS];	/* circular, sentinel heads */
-	uint64_t bytes_out;		/* written under lock, read by stats */
-	uint64_t entries_out;
-	uint64_t max_entries;
-};
-
 struct chunk_cache {
 	struct dedup_entry *head;
 	unsigned n;
@@ -153,7 +124,7 @@ struct worker {
 	/* written by the worker */
 	struct dedup_entry *tail;
 	uint64_t ovf_head;		/* bytes produced; atomic release */
-	struct chunk_cache cache[ORDERS];
+	struct chunk_cache cache[BUDDY_ORDERS];
 	struct worker_counters ctr;
 
 	/* written by the housekeeper */
@@ -181,7 +152,18 @@ struct dedup {
 	uint32_t ovf_size;
 	uint64_t reserve_bytes, reserve_entries;
 
-	struct pool pool;
+	/*
+	 * Entry chunks. entries_out is written under the pool lock (refill and
+	 * reclaim), read without it by the housekeeper and stats; the entry cap
+	 * max_entries is dedup's, apart from the pool's byte budget. The pad keeps
+	 * those writes off the line of the fields every observation reads (struct
+	 * dedup comes from calloc, so an aligned attribute would not hold).
+	 */
+	struct buddy *pool;
+	unsigned pool_top_order;
+	uint8_t pad_pool[CACHE_LINE];
+	uint64_t entries_out;
+	uint64_t max_entries;
 
 	/* housekeeper only */
 	struct hk_counters hk;
@@ -216,6 +198,20 @@ const char *dedup_reason_name(enum dedup_reason reason)
 	if ((unsigned)reason >= DEDUP_REASON_COUNT)
 		return "unknown";
 	return names[reason];
+}
+
+const char *dedup_strerror(int err)
+{
+	static const char *const text[DEDUP_E_COUNT] = {
+		[DEDUP_OK] = "success",
+		[DEDUP_EINVAL] = "invalid argument",
+		[DEDUP_ELIMIT] = "dedup memory and overflow ring full",
+		[DEDUP_EBUSY] = "record consumer busy, retry later",
+	};
+	unsigned e = err < 0 ? -(unsigned)err : (unsigned)err;
+	if (e >= DEDUP_E_COUNT)
+		return "unknown error";
+	return text[e];
 }
 
 /* ---- QSBR wrappers ---- */
@@ -268,122 +264,11 @@ void dedup_quiescent(void)
 		rcu_quiescent_state();
 }
 
-/* ---- buddy pool (arena reserved at create; lock held by callers) ---- */
-
-static void list_init(struct free_block *h)
-{
-	h->next = h->prev = h;
-}
-
-static void list_push(struct free_block *h, struct free_block *b)
-{
-	b->next = h->next;
-	b->prev = h;
-	h->next->prev = b;
-	h->next = b;
-}
-
-static void list_unlink(struct free_block *b)
-{
-	b->prev->next = b->next;
-	b->next->prev = b->prev;
-}
-
-static void *pool_alloc_locked(struct pool *p, unsigned order)
-{
-	unsigned o = order;
-	size_t idx;
-	while (o <= p->top_order && p->lists[o].next == &p->lists[o])
-		o++;
-	if (o <= p->top_order) {
-		struct free_block *b = p->lists[o].next;
-		list_unlink(b);
-		idx = (size_t)((uint8_t *)b - p->base) >> MIN_SHIFT;
-	} else if (p->fresh < p->nblocks) {
-		idx = p->fresh;
-		p->fresh += (size_t)1 << p->top_order;
-		o = p->top_order;
-	} else {
-		return NULL;
-	}
-	/* Split down, freeing the upper halves. */
-	while (o > order) {
-		o--;
-		size_t bud = idx + ((size_t)1 << o);
-		p->meta[bud] = META_FREE | o;
-		list_push(&p->lists[o], (struct free_block *)(p->base + (bud << MIN_SHIFT)));
-	}
-	p->meta[idx] = META_USED | order;
-	STAT_ADD(p->bytes_out, (uint64_t)1 << (order + MIN_SHIFT));
-	return p->base + (idx << MIN_SHIFT);
-}
-
-static void pool_free_locked(struct pool *p, void *ptr, unsigned order)
-{
-	size_t idx = (size_t)((uint8_t *)ptr - p->base) >> MIN_SHIFT;
-	STAT_ADD(p->bytes_out, -((uint64_t)1 << (order + MIN_SHIFT)));
-	p->meta[idx] = 0;
-	while (order < p->top_order) {
-		size_t bud = idx ^ ((size_t)1 << order);
-		if (bud >= p->nblocks || p->meta[bud] != (META_FREE | order))
-			break;
-		list_unlink((struct free_block *)(p->base + (bud << MIN_SHIFT)));
-		p->meta[bud] = 0;
-		if (bud < idx)
-			idx = bud;
-		order++;
-	}
-	p->meta[idx] = META_FREE | order;
-	list_push(&p->lists[order], (struct free_block *)(p->base + (idx << MIN_SHIFT)));
-}
-
-static int pool_init(struct pool *p, uint64_t max_bytes, uint64_t max_entries)
-{
-	unsigned top = ORDERS - 1;
-	while (top > 0 && ((uint64_t)1 << (top + MIN_SHIFT)) > max_bytes)
-		top--;
-	size_t top_bytes = (size_t)1 << (top + MIN_SHIFT);
-	size_t arena = (size_t)(max_bytes / top_bytes) * top_bytes;
-	if (arena == 0)
-		return -1;
-	/* Untouched pages cost nothing until used: the arena is reserved, not populated. */
-	void *base = mmap(NULL, arena, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-			  MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
-		return -1;
-	/* Chunks are reached at random: huge pages spare a TLB miss per lookup. */
-	(void)madvise(base, arena, MADV_HUGEPAGE);
-	p->nblocks = arena >> MIN_SHIFT;
-	p->meta = calloc(p->nblocks, 1);
-	if (!p->meta) {
-		munmap(base, arena);
-		return -1;
-	}
-	p->base = base;
-	p->arena_bytes = arena;
-	p->top_order = top;
-	p->max_entries = max_entries;
-	for (unsigned o = 0; o < ORDERS; o++)
-		list_init(&p->lists[o]);
-	p->fresh = 0;
-	pthread_spin_init(&p->lock, PTHREAD_PROCESS_PRIVATE);
-	return 0;
-}
-
-static void pool_fini(struct pool *p)
-{
-	if (!p->base)
-		return;
-	munmap(p->base, p->arena_bytes);
-	free(p->meta);
-	pthread_spin_destroy(&p->lock);
-}
-
 static unsigned order_for(uint32_t key_len)
 {
 	size_t need = ENTRY_HDR + key_len;
 	unsigned order = 0;
-	while (((size_t)1 << (order + MIN_SHIFT)) < need)
+	while (buddy_order_bytes(order) < need)
 		order++;
 	return order;
 }
@@ -401,26 +286,26 @@ static unsigned refill_batch(unsigned order)
  * if not (the holder was preempted), the worker gives up and the observation
  * goes to the overflow ring rather than waiting. Returns chunks obtained.
  */
-static unsigned cache_refill(struct pool *p, struct chunk_cache *c, unsigned order)
+static unsigned cache_refill(struct dedup *d, struct chunk_cache *c, unsigned order)
 {
 	unsigned spins = 0;
-	while (pthread_spin_trylock(&p->lock) != 0) {
+	while (buddy_trylock(d->pool) != 0) {
 		if (++spins == POOL_SPIN_LIMIT)
 			return 0;
 		caa_cpu_relax();
 	}
 	unsigned got = 0, want = refill_batch(order);
-	while (got < want && p->entries_out < p->max_entries) {
-		struct dedup_entry *e = pool_alloc_locked(p, order);
+	while (got < want && d->entries_out < d->max_entries) {
+		struct dedup_entry *e = buddy_alloc(d->pool, order);
 		if (!e)
 			break;
-		STAT_ADD(p->entries_out, 1);
+		STAT_ADD(d->entries_out, 1);
 		e->next = c->head;
 		c->head = e;
 		got++;
 	}
 	c->n += got;
-	pthread_spin_unlock(&p->lock);
+	buddy_unlock(d->pool);
 	return got;
 }
 
@@ -512,7 +397,7 @@ int dedup_observe(struct dedup *d, unsigned worker_index, const void *key, uint3
 {
 	if (caa_unlikely(worker_index >= d->nworkers || key_len == 0 ||
 			 key_len > DEDUP_MAX_KEY_LEN || !key))
-		return -DNSIFT_EINVAL;
+		return -DEDUP_EINVAL;
 	struct worker *w = &d->workers[worker_index];
 	const struct lookup_key k = { key, key_len };
 	const uint32_t window = __atomic_load_n(&d->window, __ATOMIC_RELAXED);
@@ -535,11 +420,11 @@ int dedup_observe(struct dedup *d, unsigned worker_index, const void *key, uint3
 		if (!fresh) {
 			order = order_for(key_len);
 			struct chunk_cache *c = &w->cache[order];
-			if (order > d->pool.top_order ||
-			    (!c->head && !cache_refill(&d->pool, c, order))) {
+			if (order > d->pool_top_order ||
+			    (!c->head && !cache_refill(d, c, order))) {
 				if (ovf_push(d, w, key, key_len, hash, now_sec)) {
 					STAT_ADD(w->ctr.rejected, 1);
-					return -DNSIFT_ELIMIT;
+					return -DEDUP_ELIMIT;
 				}
 				STAT_ADD(w->ctr.overflow, 1);
 				return DEDUP_OVERFLOW;
@@ -609,17 +494,17 @@ static void reclaim_retired(struct dedup *d)
 	synchronize_rcu();
 	while (e) {
 		unsigned n = 0;
-		pthread_spin_lock(&d->pool.lock);
+		buddy_lock(d->pool);
 		while (e && n < POOL_UNLOCK_EVERY) {
 			struct dedup_entry *next = e->next;
-			d->pending_bytes -= (uint64_t)1 << (e->order + MIN_SHIFT);
+			d->pending_bytes -= buddy_order_bytes(e->order);
 			d->pending_entries--;
-			pool_free_locked(&d->pool, e, e->order);
-			STAT_ADD(d->pool.entries_out, -1);
+			buddy_release(d->pool, e, e->order);
+			STAT_ADD(d->entries_out, -1);
 			e = next;
 			n++;
 		}
-		pthread_spin_unlock(&d->pool.lock);
+		buddy_unlock(d->pool);
 		STAT_ADD(d->hk.reclaimed, n);
 	}
 }
@@ -702,7 +587,7 @@ static int fifo_emit_head(struct dedup *d, struct worker *w, enum dedup_reason r
 		break;
 	}
 	cds_lfht_del(d->ht, &e->node);
-	d->pending_bytes += (uint64_t)1 << (e->order + MIN_SHIFT);
+	d->pending_bytes += buddy_order_bytes(e->order);
 	d->pending_entries++;
 	/*
 	 * e becomes the FIFO stub: the worker may still write its next link, so it
@@ -765,10 +650,11 @@ static int first_sight_drain(struct dedup *d, struct worker *w, unsigned *budget
 
 static bool memory_low(struct dedup *d)
 {
-	uint64_t bytes_out = STAT_READ(d->pool.bytes_out);
-	uint64_t entries_out = STAT_READ(d->pool.entries_out);
-	uint64_t free_bytes = d->pool.arena_bytes - bytes_out + d->pending_bytes;
-	uint64_t free_entries = d->pool.max_entries - entries_out + d->pending_entries;
+	struct buddy_stats ps;
+	buddy_stats(d->pool, &ps);
+	uint64_t entries_out = STAT_READ(d->entries_out);
+	uint64_t free_bytes = ps.capacity - ps.bytes_in_use + d->pending_bytes;
+	uint64_t free_entries = d->max_entries - entries_out + d->pending_entries;
 	/* Hysteresis: start below the reserve, stop at twice the reserve. */
 	uint64_t mult = d->flushing ? 2 : 1;
 	d->flushing = free_bytes < mult * d->reserve_bytes ||
@@ -855,7 +741,7 @@ int dedup_flush_all(struct dedup *d)
 	return emitted;
 busy:
 	reclaim_retired(d);
-	return -DNSIFT_EBUSY;
+	return -DEDUP_EBUSY;
 }
 
 /* ---- lifecycle and stats ---- */
@@ -863,7 +749,7 @@ busy:
 int dedup_set_window(struct dedup *d, uint32_t window_sec)
 {
 	if (window_sec == 0)
-		return -DNSIFT_EINVAL;
+		return -DEDUP_EINVAL;
 	__atomic_store_n(&d->window, window_sec, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -904,9 +790,14 @@ struct dedup *dedup_create(const struct dedup_params *params)
 	unsigned pct = params->reserve_percent ? params->reserve_percent : 10;
 	d->ovf_size = (params->overflow_bytes ? params->overflow_bytes : (1u << 20)) & ~7u;
 
-	if (pool_init(&d->pool, max_bytes, max_entries))
+	d->pool = buddy_create(max_bytes);
+	if (!d->pool)
 		goto nomem;
-	d->reserve_bytes = d->pool.arena_bytes * pct / 100;
+	d->pool_top_order = buddy_top_order(d->pool);
+	d->max_entries = max_entries;
+	struct buddy_stats ps;
+	buddy_stats(d->pool, &ps);
+	d->reserve_bytes = ps.capacity * pct / 100;
 	d->reserve_entries = max_entries * pct / 100;
 
 	d->workers = aligned_alloc(CACHE_LINE, sizeof(struct worker) * d->nworkers);
@@ -969,7 +860,7 @@ void dedup_free(struct dedup *d)
 	}
 	if (d->ovf_mem)
 		munmap(d->ovf_mem, d->ovf_mem_bytes);
-	pool_fini(&d->pool);
+	buddy_free(d->pool);
 	free(d);
 }
 
@@ -996,9 +887,11 @@ void dedup_stats(const struct dedup *d, struct dedup_stats *out)
 		out->observations += ws->observations;
 	}
 	out->live_entries = out->inserts >= consumed ? out->inserts - consumed : 0;
-	out->entries_reserved = STAT_READ(d->pool.entries_out);
-	out->bytes_in_use = STAT_READ(d->pool.bytes_out);
-	out->bytes_capacity = d->pool.arena_bytes;
+	struct buddy_stats ps;
+	buddy_stats(d->pool, &ps);
+	out->entries_reserved = STAT_READ(d->entries_out);
+	out->bytes_in_use = ps.bytes_in_use;
+	out->bytes_capacity = ps.capacity;
 	out->buckets = d->buckets;
 	out->records = STAT_READ(d->hk.records);
 	out->count_emitted = STAT_READ(d->hk.count_emitted);

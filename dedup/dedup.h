@@ -34,12 +34,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/err.h"
-
 /* Largest key accepted: the largest canonical RRset key (RRKEY_MAX_LEN). */
 #define DEDUP_MAX_KEY_LEN (256u * 1024u)
 /* Most worker threads one table serves. */
 #define DEDUP_MAX_WORKERS 128
+
+/*
+ * dedup's own error codes, returned negated (-DEDUP_E...) like the rest of the
+ * project's. They are dedup's so that the bottom module depends on nothing of the
+ * wire library; callers that count or print them use dedup_strerror().
+ */
+enum dedup_err {
+	DEDUP_OK = 0,
+	DEDUP_EINVAL,		/* bad argument: key length, worker index, window 0 */
+	DEDUP_ELIMIT,		/* no table memory and the overflow ring full */
+	DEDUP_EBUSY,		/* the emit callback refused a record: retry later */
+	DEDUP_E_COUNT
+};
+
+/* Human text of a code, either sign; "unknown error" outside the enum. Any thread. */
+const char *dedup_strerror(int err);
 
 /* What dedup_observe() did with an observation (all are accepted observations). */
 enum dedup_outcome {
@@ -122,7 +136,7 @@ void dedup_free(struct dedup *d);
  * worker must pass non-decreasing now_sec (its entries are expired in the order
  * it inserted them; a clock step back only delays their expiry). Returns a dedup_outcome (>= 0, the
  * observation is accepted and will be counted in exactly one record), or
- * -DNSIFT_EINVAL (bad length or worker index) or -DNSIFT_ELIMIT (no table memory
+ * -DEDUP_EINVAL (bad length or worker index) or -DEDUP_ELIMIT (no table memory
  * and the overflow ring full: not accepted, counted as rejected).
  * No allocation, syscall or blocking lock. Worker thread worker_index only,
  * registered and online.
@@ -144,13 +158,16 @@ int dedup_expire(struct dedup *d, uint64_t now_sec, unsigned budget);
 /*
  * Emit every entry live at the time of the call (reason flush) plus pending
  * overflow and first-sight records; workers may keep running. Returns the
- * number of records emitted, or -DNSIFT_EBUSY when the callback refused one
+ * number of records emitted, or -DEDUP_EBUSY when the callback refused one
  * (call again later; nothing is lost). Housekeeping thread only, registered
  * and online.
  */
 int dedup_flush_all(struct dedup *d);
 
-/* Set / read W in seconds (>= 1); applies to open windows too. Any thread. */
+/*
+ * Set / read W in seconds (>= 1; 0 is -DEDUP_EINVAL); applies to open windows
+ * too. Any thread.
+ */
 int dedup_set_window(struct dedup *d, uint32_t window_sec);
 uint32_t dedup_window(const struct dedup *d);
 

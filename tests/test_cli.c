@@ -26,6 +26,7 @@
 #include "control/ctl_log.h"
 #include "control/ctl_report.h"
 #include "control/ctl_ship.h"
+#include "control/ctl_spool.h"
 #include "control/ctl_tel.h"
 #include "wire/err.h"
 
@@ -196,18 +197,18 @@ static void segment_names_follow_the_spool_pattern(void **state)
 	uint64_t seq = 0;
 
 	(void)state;
-	assert_true(ship_segment_name_valid("isp1-fra_01.000000000042.20261126T120000Z.ndjson.lz4",
+	assert_true(spool_segment_name_valid("isp1-fra_01.000000000042.20261126T120000Z.ndjson.lz4",
 					    &seq));
 	assert_int_equal(seq, 42);
-	assert_false(ship_segment_name_valid("x.00000000042.20261126T120000Z.ndjson.lz4", NULL));
-	assert_false(ship_segment_name_valid("x.000000000042.20261126T120000.ndjson.lz4", NULL));
-	assert_false(ship_segment_name_valid("x.000000000042.20261126T120000Z.ndjson.lz4.part",
+	assert_false(spool_segment_name_valid("x.00000000042.20261126T120000Z.ndjson.lz4", NULL));
+	assert_false(spool_segment_name_valid("x.000000000042.20261126T120000.ndjson.lz4", NULL));
+	assert_false(spool_segment_name_valid("x.000000000042.20261126T120000Z.ndjson.lz4.part",
 					     NULL));
-	assert_false(ship_segment_name_valid(".000000000042.20261126T120000Z.ndjson.lz4", NULL));
-	assert_false(ship_segment_name_valid("a/b.000000000042.20261126T120000Z.ndjson.lz4", NULL));
-	assert_false(ship_segment_name_valid("x.000000000042.20261126X120000Z.ndjson.lz4", NULL));
-	assert_false(ship_segment_name_valid("x.000000000042.20261126T120000Z.ndjson", NULL));
-	assert_false(ship_segment_name_valid("", NULL));
+	assert_false(spool_segment_name_valid(".000000000042.20261126T120000Z.ndjson.lz4", NULL));
+	assert_false(spool_segment_name_valid("a/b.000000000042.20261126T120000Z.ndjson.lz4", NULL));
+	assert_false(spool_segment_name_valid("x.000000000042.20261126X120000Z.ndjson.lz4", NULL));
+	assert_false(spool_segment_name_valid("x.000000000042.20261126T120000Z.ndjson", NULL));
+	assert_false(spool_segment_name_valid("", NULL));
 }
 
 /* ---- spool and commands with a real (temporary) spool ---- */

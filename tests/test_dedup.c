@@ -296,7 +296,7 @@ static void test_window_change_applies_to_open_windows(void **state)
 	assert_int_equal(dedup_set_window(d, 10), 0);
 	assert_int_equal(dedup_window(d), 10);
 	assert_int_equal(dedup_expire(d, 1010, 100), 1);
-	assert_int_equal(dedup_set_window(d, 0), -DNSIFT_EINVAL);
+	assert_int_equal(dedup_set_window(d, 0), -DEDUP_EINVAL);
 	assert_int_equal(dedup_window(d), 10);
 
 	/* Longer again: an open window grows with it. */
@@ -374,7 +374,7 @@ static void test_refused_records_stay_and_are_retried(void **state)
 	/* The refused entry is closed: a new observation opens a new window. */
 	assert_int_equal(observe_id(d, 0, 0, 105), DEDUP_NEW);
 	assert_int_equal(observe_id(d, 0, 1, 105), DEDUP_HIT);	/* not reached: still open */
-	assert_int_equal(dedup_flush_all(d), -DNSIFT_EBUSY);
+	assert_int_equal(dedup_flush_all(d), -DEDUP_EBUSY);
 
 	s.refuse = 0;
 	assert_int_equal(dedup_expire(d, 110, 100), 5);
@@ -449,7 +449,7 @@ static void test_large_keys_up_to_256k(void **state)
 			assert_int_equal(dedup_observe(d, 0, big, lens[i], fnv1a(big, lens[i]), 10),
 					 rep ? DEDUP_HIT : DEDUP_NEW);
 	assert_int_equal(dedup_observe(d, 0, big, DEDUP_MAX_KEY_LEN + 1, 1, 10),
-			 -DNSIFT_EINVAL);
+			 -DEDUP_EINVAL);
 	assert_int_equal(dedup_flush_all(d), 4);
 	for (size_t i = 0; i < s.n; i++) {
 		assert_int_equal(s.recs[i].count, 2);
@@ -484,14 +484,32 @@ static void test_bad_arguments_are_rejected(void **state)
 
 	struct dedup *d = make_table(&s, 2, 60, 64, 0);
 	uint8_t key[8] = { 0 };
-	assert_int_equal(dedup_observe(d, 2, key, 8, 1, 1), -DNSIFT_EINVAL);
-	assert_int_equal(dedup_observe(d, 0, key, 0, 1, 1), -DNSIFT_EINVAL);
+	assert_int_equal(dedup_observe(d, 2, key, 8, 1, 1), -DEDUP_EINVAL);
+	assert_int_equal(dedup_observe(d, 0, key, 0, 1, 1), -DEDUP_EINVAL);
 	assert_int_equal(dedup_observe(d, 1, key, 8, 1, 1), DEDUP_NEW);
 	assert_int_equal(dedup_observe(d, 0, key, 8, 1, 1), DEDUP_HIT);
 	assert_string_equal(dedup_reason_name(DEDUP_REASON_COUNT), "unknown");
 	assert_int_equal(dedup_flush_all(d), 1);
 	dedup_free(d);
 	sink_reset(&s);
+}
+
+/* dedup owns its codes: each has its own text, either sign, and strays are named unknown. */
+static void test_error_codes_have_their_own_text(void **state)
+{
+	(void)state;
+	for (int e = DEDUP_OK; e < DEDUP_E_COUNT; e++) {
+		const char *t = dedup_strerror(-e);
+		assert_non_null(t);
+		assert_true(t[0] != '\0');
+		assert_string_equal(t, dedup_strerror(e));
+		assert_string_not_equal(t, "unknown error");
+		for (int o = DEDUP_OK; o < e; o++)
+			assert_string_not_equal(t, dedup_strerror(o));
+	}
+	assert_string_equal(dedup_strerror(DEDUP_E_COUNT), "unknown error");
+	assert_string_equal(dedup_strerror(-DEDUP_E_COUNT), "unknown error");
+	assert_string_equal(dedup_strerror(-1000), "unknown error");
 }
 
 /*
@@ -885,7 +903,7 @@ static void test_threads_conserve_counts_per_key(void **state)
 	/* Shutdown: refusals continue, flush_all is simply called again. */
 	int rc;
 	while ((rc = dedup_flush_all(st->d)) < 0)
-		assert_int_equal(rc, -DNSIFT_EBUSY);
+		assert_int_equal(rc, -DEDUP_EBUSY);
 
 	struct dedup_stats ds;
 	dedup_stats(st->d, &ds);
@@ -968,6 +986,7 @@ int main(void)
 		T(test_no_memory_goes_to_overflow_records),
 		T(test_large_keys_up_to_256k),
 		T(test_bad_arguments_are_rejected),
+		cmocka_unit_test(test_error_codes_have_their_own_text),
 		T(test_expiry_budget_is_bounded_and_fair_across_workers),
 		T(test_unique_key_flood_stays_under_cap_and_counts_exactly),
 	};
