@@ -489,7 +489,10 @@ void deleg_bailiwick(struct deleg *d, const struct dns_msg *m, const uint8_t *se
 		if (!m->aa || rr->owner_len <= best_len ||
 		    !between(rr->owner, rr->owner_len, best, best_len, start, start_len))
 			continue;
-		if (rr->rrtype == DNS_TYPE_SOA || ns_set_lists_server(d, m, rr, ah, now_sec)) {
+		/* Checking an NS set walks the message again: not for huge messages, whose
+		 * cost an attacker would choose. */
+		if (rr->rrtype == DNS_TYPE_SOA ||
+		    (m->rr_count <= DELEG_MAX_LEARN_RRS && ns_set_lists_server(d, m, rr, ah, now_sec))) {
 			best = rr->owner;
 			best_len = rr->owner_len;
 		}
