@@ -263,7 +263,7 @@ stop_capture() { # NAME
 # The provider-hosted hierarchy (tests/captures/zones-provider), on the same bridge:
 #   dcap-proot  198.51.100.110                     NSD "."
 #   dcap-ptld   198.51.100.120, 2001:db8:100::120  NSD test. net. org.
-#   dcap-pprov  198.51.100.130, .131               NSD provider.net. provider.org. shop.test.
+#   dcap-pprov  198.51.100.130, .131, 2001:db8:100::131  NSD provider.net. provider.org. shop.test.
 #                                                  cdn.org. blog.test. victim.test.
 #   dcap-pcorp  198.51.100.140                     Knot corp.test. sub.corp.test.
 #   dcap-rogue1 198.51.100.166                     NSD, delegated evil.test., serves a forged "."
@@ -272,7 +272,7 @@ setup_provider_world() {
 	local n
 	attach_server proot 198.51.100.110
 	attach_server ptld 198.51.100.120 2001:db8:100::120
-	attach_server pprov 198.51.100.130 198.51.100.131
+	attach_server pprov 198.51.100.130 198.51.100.131 2001:db8:100::131
 	attach_server pcorp 198.51.100.140
 	attach_server rogue1 198.51.100.166
 	attach_server rogue2 198.51.100.167
