@@ -34,6 +34,7 @@ struct ns_slot {
 	uint64_t tag;		/* hash of the NS name; 0 = empty */
 	uint64_t seen_sec;
 	uint64_t next;		/* round-robin replacement cursor for full value lists */
+	uint64_t derived_sec;	/* last re-derivation of every (address, zone) pair */
 	uint64_t addr[DELEG_NS_ADDRS];	/* address hashes ^ tag; 0 = empty */
 	uint64_t zone[DELEG_NS_ZONES];	/* zone hashes ^ tag */
 };
@@ -44,6 +45,7 @@ struct deleg {
 	uint32_t pair_mask;
 	uint32_t ns_mask;
 	uint64_t max_age;
+	uint64_t rederive;	/* seconds between re-derivations of a name's pairs */
 	bool has_hints;
 	struct deleg_stats stats;
 };
@@ -80,6 +82,9 @@ struct deleg *deleg_create(const struct deleg_params *params)
 	d->pair_mask = np - 1;
 	d->ns_mask = nn - 1;
 	d->max_age = params->max_age_sec ? params->max_age_sec : UINT32_MAX;
+	/* A name seen again refreshes its derived pairs at most this often: they then
+	 * stay live as long as the name is seen once per max_age - rederive. */
+	d->rederive = d->max_age / 8 ? d->max_age / 8 : 1;
 	return d;
 }
 
@@ -122,11 +127,18 @@ static inline uint64_t addr_hash(const uint8_t *addr, uint8_t len)
 	return nonzero(XXH3_64bits_withSeed(addr, len, SEED_ADDR ^ len));
 }
 
+/* Both inputs are already XXH3 hashes: a 64-bit finaliser (murmur3's fmix64) over an
+ * asymmetric combination is enough, and costs a few cycles instead of a third hash. */
 static inline uint64_t pair_tag(uint64_t ah, uint64_t zh)
 {
-	uint64_t two[2] = { ah, zh };
+	uint64_t k = ah ^ (zh * 0x9e3779b97f4a7c15ull) ^ (zh >> 29);
 
-	return nonzero(XXH3_64bits(two, sizeof(two)));
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return nonzero(k);
 }
 
 static inline bool live(uint64_t seen, uint64_t now, uint64_t max_age)
@@ -260,6 +272,7 @@ static struct ns_slot *ns_get(struct deleg *d, uint64_t tag, uint64_t now, bool 
 	for (unsigned j = 0; j < DELEG_NS_ZONES; j++)
 		STORE(&victim->zone[j], 0);
 	STORE(&victim->seen_sec, stamp);
+	STORE(&victim->derived_sec, now);
 	STORE(&victim->tag, tag);
 	COUNT(&d->stats.ns_learned);
 	return victim;
@@ -297,6 +310,37 @@ static bool list_has(const uint64_t *list, unsigned n, uint64_t tag, uint64_t v)
 	return false;
 }
 
+/*
+ * Re-derive every (address, zone) pair of a name, when due: refreshes what a name
+ * seen again still vouches for, at most once per rederive seconds, so the common
+ * case (a referral or address seen again) costs no pair probes at all.
+ */
+static bool rederive_due(struct deleg *d, struct ns_slot *s, uint64_t now, bool pinned)
+{
+	uint64_t last = LOAD(&s->derived_sec);
+
+	if (pinned || now < last + d->rederive)
+		return false;
+	STORE(&s->derived_sec, now);
+	return true;
+}
+
+static void rederive_all(struct deleg *d, struct ns_slot *s, uint64_t tag, uint64_t now)
+{
+	for (unsigned j = 0; j < DELEG_NS_ADDRS; j++) {
+		uint64_t a = LOAD(&s->addr[j]);
+
+		if (a == 0)
+			continue;
+		for (unsigned k = 0; k < DELEG_NS_ZONES; k++) {
+			uint64_t z = LOAD(&s->zone[k]);
+
+			if (z != 0 && LOAD(&s->tag) == tag)
+				pair_learn(d, a ^ tag, z ^ tag, now, false);
+		}
+	}
+}
+
 void deleg_learn_ns(struct deleg *d, const uint8_t *zone, uint8_t zone_len, const uint8_t *ns,
 		    uint8_t ns_len, uint64_t now_sec, bool pinned)
 {
@@ -306,8 +350,15 @@ void deleg_learn_ns(struct deleg *d, const uint8_t *zone, uint8_t zone_len, cons
 
 	if (s == NULL)
 		return;
-	list_add(s, s->zone, DELEG_NS_ZONES, tag, zh);
-	/* Every known address of ns now serves zone (and a refresh refreshes the pairs). */
+	bool added = list_add(s, s->zone, DELEG_NS_ZONES, tag, zh);
+
+	if (rederive_due(d, s, now_sec, pinned)) {
+		rederive_all(d, s, tag, now_sec);
+		return;
+	}
+	if (!added)
+		return;
+	/* A new zone of ns: every known address of ns now serves it. */
 	for (unsigned j = 0; j < DELEG_NS_ADDRS; j++) {
 		uint64_t e = LOAD(&s->addr[j]);
 
@@ -327,7 +378,15 @@ void deleg_learn_addr(struct deleg *d, const uint8_t *ns, uint8_t ns_len, const 
 		return;	/* not a nameserver name: an ordinary address record */
 	if (!pinned && LOAD(&s->seen_sec) != PINNED && LOAD(&s->seen_sec) != now_sec)
 		STORE(&s->seen_sec, now_sec);
-	list_add(s, s->addr, DELEG_NS_ADDRS, tag, ah);
+	bool added = list_add(s, s->addr, DELEG_NS_ADDRS, tag, ah);
+
+	if (rederive_due(d, s, now_sec, pinned)) {
+		rederive_all(d, s, tag, now_sec);
+		return;
+	}
+	if (!added)
+		return;
+	/* A new address of ns serves every zone ns was named for. */
 	for (unsigned j = 0; j < DELEG_NS_ZONES; j++) {
 		uint64_t e = LOAD(&s->zone[j]);
 

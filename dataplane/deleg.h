@@ -33,7 +33,9 @@
  *     reader that races a slot being reused for another name decodes noise
  *     that matches nothing, never another name's facts.
  * Entries not refreshed within max_age_sec are ignored by lookups and are the
- * first evicted. A false pair needs a 64-bit hash collision.
+ * first evicted. Seeing a name again refreshes the name at once and re-derives
+ * its pairs at most every max_age_sec / 8 (so a referral seen again costs no pair
+ * writes in between). A false pair needs a 64-bit hash collision.
  */
 #ifndef DNSIFT_DP_DELEG_H
 #define DNSIFT_DP_DELEG_H
