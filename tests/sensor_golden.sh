@@ -96,6 +96,10 @@ for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-up
 		if grep -q '192\.0\.2\.9[89]\|rogue\.test\. hostmaster\|evil\.test\. hostmaster' "$tmp/$cap.json"; then
 			echo "FAIL $cap: forged data recorded:"; grep '192\.0\.2\.9[89]\|hostmaster' "$tmp/$cap.json" | head -5; fail=1
 		fi
+		# What the rogues were delegated is recorded, under their own zones.
+		own=$(jq -s -r 'map(select((.rrname == "www.evil.test." and .bailiwick == "evil.test.") or
+			(.rrname == "www.rogue.test." and .bailiwick == "rogue.test."))) | length' "$tmp/$cap.json")
+		[ "$own" -eq 2 ] || { echo "FAIL $cap: the rogues' own www A records missing ($own of 2)"; fail=1; }
 		# Rogue answers with an SOA or NS (every one claims ".", "test." or a zone beside its
 		# own), counted by tshark.
 		rogue=$(tshark -r "$caps/$cap.pcap" -n -Y 'dns.flags.response == 1 &&
