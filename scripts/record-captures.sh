@@ -7,7 +7,7 @@
 #
 # Writes OUTDIR/{upstream-basic,upstream-tcp,upstream-frag,upstream-qinq,
 # client-and-upstream,unmatched}.pcap (the signed hierarchy below) and
-# OUTDIR/{provider-hosted,hostile}.pcap (the unsigned provider-hosted hierarchy with two
+# OUTDIR/{provider-hosted,hostile,provider-warm}.pcap (the unsigned provider-hosted hierarchy with two
 # rogue servers, tests/captures/zones-provider). WORLDS="basic provider" (the default)
 # picks which. See tests/captures/README.md for what each holds and what a sensor must
 # extract.
@@ -311,6 +311,20 @@ stop_unbound() {
 	wait "$unbound_pid" || true
 }
 
+# record_warm NAME WARMFILE QUERYFILE IFACE...: Unbound answers WARMFILE first, unrecorded,
+# then the capture starts: what a sensor sees when it starts after the resolver.
+record_warm() {
+	local name=$1 warm=$2 queries=$3
+	shift 3
+	echo "== $name (warmed with $warm first, not captured)" >> "$work/log"
+	start_unbound 1232 no
+	run_queries "$capdir/$warm"
+	start_capture "$name" "$@"
+	run_queries "$capdir/$queries"
+	stop_unbound
+	stop_capture "$name"
+}
+
 # record NAME EDNS CAPS QUERYFILE IFACE...: a fresh (cold-cache) Unbound per capture, so
 # each one starts with root priming and walks the whole hierarchy.
 record() {
@@ -374,7 +388,10 @@ record provider-hosted 1232 no queries-provider.txt up0
 # 8. Two rogue servers, each properly delegated one zone, claiming ".", "test." and
 #    victim.test. by SOA, NS, glue, CNAME targets and additional data.
 record hostile 1232 no queries-hostile.txt up0
-recorded="$recorded provider-hosted hostile"
+# 9. The sensor starts after the resolver: Unbound has resolved queries-provider.txt
+#    before the capture starts, then answers new names in the same zones.
+record_warm provider-warm queries-provider.txt queries-warm.txt up0
+recorded="$recorded provider-hosted hostile provider-warm"
 ;; esac
 
 cat "$work/log"

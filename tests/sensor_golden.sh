@@ -33,15 +33,15 @@ run() { # capture extra-args... -> records on stdout, summary in $tmp/summary
 		2> "$tmp/summary"
 }
 # The zone files of a capture's hierarchy, and the extra arguments it runs with.
-zonedir() { case $1 in provider-hosted|hostile) echo "$caps/zones-provider";; *) echo "$caps/zones";; esac; }
-world_args() { case $1 in provider-hosted|hostile) echo "-s root_hints=$caps/conf/provider/root.hints";; esac; }
+zonedir() { case $1 in provider-hosted|hostile|provider-warm) echo "$caps/zones-provider";; *) echo "$caps/zones";; esac; }
+world_args() { case $1 in provider-hosted|hostile|provider-warm) echo "-s root_hints=$caps/conf/provider/root.hints";; esac; }
 pairs() { jq -r '"\(.rrname)\t\(if (.rrtype|type) == "number" then "TYPE\(.rrtype)" else .rrtype end)"' | sort -u; }
 counter() { awk -v n="$1" '$1 == n { print $2; exit }' "$tmp/summary"; }
 # The same traffic recorded twice differs in time stamps only.
 timeless() { jq -S -c 'del(.time_first, .time_last)' "$1" | sort; }
 
 for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-upstream unmatched \
-	provider-hosted hostile; do
+	provider-hosted hostile provider-warm; do
 	# shellcheck disable=SC2046
 	run "$cap" $(world_args "$cap") > "$tmp/$cap.json" || { echo "FAIL $cap: sensor exit $?"; cat "$tmp/summary"; fail=1; continue; }
 	jq -S -c 'del(.sensor_id)' "$tmp/$cap.json" | sort > "$tmp/$cap.records"
@@ -64,7 +64,7 @@ for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-up
 	if command -v tshark > /dev/null; then
 		pairs < "$tmp/$cap.json" > "$tmp/$cap.ours"
 		sh "$top/scripts/capture/expect-rrsets.sh" "$caps/$cap.pcap" > "$tmp/$cap.tshark"
-		if [ "$cap" = provider-hosted ] || [ "$cap" = hostile ]; then
+		if [ "$cap" = provider-hosted ] || [ "$cap" = hostile ] || [ "$cap" = provider-warm ]; then
 			# Servers here add data they may not speak for: ours is a subset of what
 			# tshark sees, and the oracle above vouches for what we kept.
 			extra=$(comm -13 "$tmp/$cap.tshark" "$tmp/$cap.ours")
@@ -116,6 +116,20 @@ for cap in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-up
 		run "$cap" -s bailiwick_unknown=drop > "$tmp/drop.json" || fail=1
 		cmp -s "$tmp/drop.json" "$tmp/$cap.json" ||
 			{ echo "FAIL $cap: bailiwick_unknown=drop changed records although every chain is known"; fail=1; };;
+	provider-warm)
+		# Every server here was introduced before the capture began: no chain, so no
+		# bailiwick (the record default), and nothing at all under bailiwick_unknown=drop.
+		matched=$(counter responses_matched)
+		unknown=$(counter bailiwick_unknown)
+		with=$(jq -s 'map(select(.bailiwick != null)) | length' "$tmp/$cap.json")
+		run "$cap" $(world_args "$cap") -s bailiwick_unknown=drop > "$tmp/drop.json" || fail=1
+		dropped=$(counter bailiwick_unknown_dropped)
+		if [ "${matched:-0}" -gt 0 ] && [ "$unknown" = "$matched" ] && [ "$with" -eq 0 ] &&
+		   [ "$dropped" = "$matched" ] && [ ! -s "$tmp/drop.json" ]; then
+			echo "ok   $cap: warm resolver: $unknown of $matched responses from unintroduced servers, recorded without bailiwick; drop records none"
+		else
+			echo "FAIL $cap: matched=$matched unknown=$unknown with-bailiwick=$with dropped=$dropped"; fail=1
+		fi;;
 	client-and-upstream)
 		cs=$(counter client_side)
 		[ "${cs:-0}" -gt 0 ] || { echo "FAIL $cap: no client-side packets counted"; fail=1; }
