@@ -32,6 +32,7 @@ enum key_type {
 	KEY_PORT_LIST,
 	KEY_UNMATCHED,
 	KEY_MODE,
+	KEY_BAILIWICK_UNKNOWN,
 };
 
 struct key_def {
@@ -80,6 +81,11 @@ static const struct key_def key_table[] = {
 	SIZE(dedup_max_bytes, 1 * MIB, 1 * TIB),
 	U32(tcp_max_flows, 0, 1u << 24),
 	U32(frag_max_flows, 0, 1u << 24),
+	STR(root_hints, true),
+	{ "bailiwick_unknown", KEY_BAILIWICK_UNKNOWN, OFF(bailiwick_unknown), 0, 0, 0, 0, 0, false },
+	U32(bailiwick_pairs, 64, 1u << 30),
+	U32(bailiwick_nameservers, 64, 1u << 28),
+	SECS(bailiwick_max_age, bailiwick_max_age_s, 60, 30 * 86400),
 	SIZE(segment_max_bytes, 64 * KIB, 16 * GIB),
 	SECS(segment_max_age, segment_max_age_s, 1, 86400),
 	MS(segment_flush_ms, segment_flush_ms, 10, 60000),
@@ -129,6 +135,11 @@ void conf_init_defaults(struct dnsift_conf *conf)
 	conf->dedup_max_bytes = 1024 * MIB;
 	conf->tcp_max_flows = 4096;
 	conf->frag_max_flows = 4096;
+	conf->bailiwick_unknown = CONF_BAILIWICK_UNKNOWN_RECORD;
+	/* 2 MiB of pairs and 10 MiB of names: the per-response probes stay in cache. */
+	conf->bailiwick_pairs = 1u << 17;
+	conf->bailiwick_nameservers = 1u << 16;
+	conf->bailiwick_max_age_s = 3 * 86400;
 	conf->segment_max_bytes = 64 * MIB;
 	conf->segment_max_age_s = 60;
 	conf->segment_flush_ms = 1000;
@@ -376,6 +387,7 @@ static const char *expected_text(const struct key_def *k, char *buf, size_t len)
 		snprintf(buf, len, "a port number from 1 to 65535");
 		break;
 	case KEY_UNMATCHED:
+	case KEY_BAILIWICK_UNKNOWN:
 		snprintf(buf, len, "drop or record");
 		break;
 	case KEY_MODE:
@@ -478,6 +490,14 @@ static int apply_key(struct dnsift_conf *conf, const struct key_def *k, const ch
 		break;
 	case KEY_MODE:
 		rc = conf_parse_mode(value, (mode_t *)base);
+		break;
+	case KEY_BAILIWICK_UNKNOWN:
+		if (strcmp(value, "record") == 0)
+			*(enum conf_bailiwick_unknown *)base = CONF_BAILIWICK_UNKNOWN_RECORD;
+		else if (strcmp(value, "drop") == 0)
+			*(enum conf_bailiwick_unknown *)base = CONF_BAILIWICK_UNKNOWN_DROP;
+		else
+			rc = -DNSIFT_EINVAL;
 		break;
 	}
 	if (rc != 0) {
@@ -770,6 +790,11 @@ void conf_dump(const struct dnsift_conf *conf, FILE *out)
 			break;
 		case KEY_MODE:
 			fprintf(out, "%s = %04o\n", k->name, (unsigned int)*(const mode_t *)base);
+			break;
+		case KEY_BAILIWICK_UNKNOWN:
+			fprintf(out, "%s = %s\n", k->name,
+				*(const enum conf_bailiwick_unknown *)base ==
+						CONF_BAILIWICK_UNKNOWN_DROP ? "drop" : "record");
 			break;
 		}
 	}

@@ -47,6 +47,11 @@ enum conf_unmatched {
 	CONF_UNMATCHED_RECORD,
 };
 
+enum conf_bailiwick_unknown {
+	CONF_BAILIWICK_UNKNOWN_RECORD = 0,	/* record without a bailiwick */
+	CONF_BAILIWICK_UNKNOWN_DROP,
+};
+
 struct dnsift_conf {
 	/* identity and spool */
 	char sensor_id[CONF_NAME_MAX];
@@ -69,6 +74,11 @@ struct dnsift_conf {
 	uint64_t dedup_max_bytes;
 	uint32_t tcp_max_flows;
 	uint32_t frag_max_flows;
+	char root_hints[CONF_PATH_MAX];		/* "" = learn the root from priming */
+	enum conf_bailiwick_unknown bailiwick_unknown;
+	uint32_t bailiwick_pairs;		/* delegation table: (server, zone) pairs */
+	uint32_t bailiwick_nameservers;		/* delegation table: nameserver names */
+	uint32_t bailiwick_max_age_s;		/* unrefreshed delegation facts expire */
 
 	/* segment writer */
 	uint64_t segment_max_bytes;

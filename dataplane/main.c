@@ -35,7 +35,7 @@
 #endif
 #include "dataplane/sensor.h"
 #include "dataplane/upstream.h"
-#include "dataplane/zones.h"
+#include "dataplane/deleg.h"
 #include "dedup/dedup.h"
 #include "wire/pkt.h"
 
@@ -204,9 +204,7 @@ static void print_summary(FILE *out)
 	for (unsigned int i = 0; i < sensor.nb_workers; i++)
 		pipeline_foreach_module_counter(sensor.workers[i].pipe, print_counter, out);
 	records_foreach_counter(print_counter, out);
-	const struct zones_stats *zs = zones_stats(sensor.zones);
-	print_counter(out, "zones_learned", zs->learned);
-	print_counter(out, "zones_evicted", zs->evicted);
+	deleg_foreach_counter(sensor.deleg, print_counter, out);
 	for (unsigned int i = 0; i < sensor.nb_ports; i++) {
 		struct dp_port_counters c;
 		if (dp_port_counters(&sensor.ports[i], &c) == 0)
@@ -282,7 +280,11 @@ static int setup_workers(void)
 				.max_queries = 65536,
 				.tcp_max_flows = sensor.conf.tcp_max_flows,
 				.tcp_timeout_ns = 30ull * 1000000000ull,
-				.zones = sensor.zones,
+				.deleg = sensor.deleg,
+				.bailiwick_unknown = sensor.conf.bailiwick_unknown ==
+							     CONF_BAILIWICK_UNKNOWN_DROP ?
+						     PIPELINE_BAILIWICK_UNKNOWN_DROP :
+						     PIPELINE_BAILIWICK_UNKNOWN_RECORD,
 			};
 			w->pipe = pipeline_create(&pp);
 			if (w->pipe == NULL) {
@@ -492,12 +494,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsift: no resolver configured: every query to a DNS port "
 			"is treated as upstream\n");
 
-	/* 128 Ki pairs, 2 MiB: small enough to stay in cache on the per-response path. */
-	sensor.zones = zones_create(1u << 17);
-	if (sensor.zones == NULL) {
-		fprintf(stderr, "dnsift: zone table: %s\n", strerror(errno));
+	/* The delegation table behind every bailiwick (dataplane/deleg.h). */
+	struct deleg_params dlp = {
+		.max_pairs = sensor.conf.bailiwick_pairs,
+		.max_nameservers = sensor.conf.bailiwick_nameservers,
+		.max_age_sec = sensor.conf.bailiwick_max_age_s,
+	};
+	sensor.deleg = deleg_create(&dlp);
+	if (sensor.deleg == NULL) {
+		fprintf(stderr, "dnsift: delegation table: %s\n", strerror(errno));
 		goto fail_upstream;
 	}
+	if (sensor.conf.root_hints[0] != '\0') {
+		char herr[512];
+		ret = deleg_load_hints(sensor.deleg, sensor.conf.root_hints, herr, sizeof(herr));
+		if (ret < 0) {
+			fprintf(stderr, "dnsift: root_hints: %s\n", herr);
+			goto fail_upstream;
+		}
+		fprintf(stderr, "dnsift: bailiwick: root from %s (%d root server address(es))\n",
+			sensor.conf.root_hints, ret);
+	} else {
+		fprintf(stderr, "dnsift: bailiwick: no root_hints; the root servers are learned "
+			"from priming answers (. NS), trusted on first use\n");
+	}
+	if (sensor.conf.bailiwick_unknown == CONF_BAILIWICK_UNKNOWN_DROP)
+		fprintf(stderr, "dnsift: bailiwick_unknown = drop: responses from servers no "
+			"known delegation covers are counted and not recorded\n");
 
 	/* Dedup, then the record path (segment writer), so records have somewhere to go. */
 	if (records_setup(&sensor) != 0)
@@ -626,7 +649,7 @@ fail_ports:
 fail_records:
 	records_free();
 fail_upstream:
-	zones_free(sensor.zones);
+	deleg_free(sensor.deleg);
 	upstream_free(sensor.upstream);
 fail_eal:
 	rte_eal_cleanup();

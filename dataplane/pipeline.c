@@ -8,7 +8,7 @@
 #include "dataplane/pipeline.h"
 #include "dataplane/tcp_reasm.h"
 #include "dataplane/upstream.h"
-#include "dataplane/zones.h"
+#include "dataplane/deleg.h"
 #include "dedup/dedup.h"
 #include "wire/dns.h"
 #include "wire/rrkey.h"
@@ -37,8 +37,8 @@ struct pipeline {
 	struct pipeline_params params;
 	struct match *match;
 	struct tcp_reasm *tcp;
-	struct zones *zones;		/* shared, unless own_zones */
-	bool own_zones;
+	struct deleg *deleg;		/* shared, unless own_deleg */
+	bool own_deleg;
 	/* Per-message context for the TCP callback and the RRset callback. */
 	const struct pkt_info *cur_pi;
 	enum upstream_class cur_class;
@@ -81,12 +81,15 @@ struct pipeline *pipeline_create(const struct pipeline_params *params)
 		.ctx = p,
 	};
 	p->tcp = tcp_reasm_create(&tp);
-	p->zones = params->zones;
-	if (p->zones == NULL) {
-		p->zones = zones_create(65536);
-		p->own_zones = true;
+	p->deleg = params->deleg;
+	if (p->deleg == NULL) {
+		struct deleg_params dp = {
+			.max_pairs = 65536, .max_nameservers = 16384, .max_age_sec = 3 * 86400,
+		};
+		p->deleg = deleg_create(&dp);
+		p->own_deleg = true;
 	}
-	if (p->match == NULL || p->tcp == NULL || p->zones == NULL) {
+	if (p->match == NULL || p->tcp == NULL || p->deleg == NULL) {
 		int e = errno;
 		pipeline_free(p);
 		errno = e ? e : ENOMEM;
@@ -101,8 +104,8 @@ void pipeline_free(struct pipeline *p)
 		return;
 	match_free(p->match);
 	tcp_reasm_free(p->tcp);
-	if (p->own_zones)
-		zones_free(p->zones);
+	if (p->own_deleg)
+		deleg_free(p->deleg);
 	free(p);
 }
 
@@ -214,43 +217,37 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 		p->stats.truncated_responses++;
 		return;
 	}
-	uint8_t bw_buf[DNS_NAME_MAX];
-	const uint8_t *bw = bw_buf;
-	uint8_t bw_len = 0;
+	/*
+	 * The bailiwick: the deepest zone the delegation chain says this server
+	 * serves, narrowed only by evidence inside it (dataplane/deleg.h).
+	 */
 	const struct pkt_info *pi = p->cur_pi;
-	enum dns_bailiwick_source bw_src;
-	if (dns_msg_bailiwick_from(m, bw_buf, &bw_len, &bw_src) != 0)
-		bw_len = 0;
-	if (bw_len && bw_src == DNS_BAILIWICK_REFERRAL) {
-		/*
-		 * A referral: the bailiwick is a guess (the delegation's parent). When
-		 * this server is known to serve a zone above that guess (a root server
-		 * delegating in-addr.arpa. speaks for ".", not "arpa."), the known zone
-		 * wins, so the server's own glue is not taken for poisoning.
-		 */
-		uint8_t known = zones_lookup(p->zones, pi->src_addr, pi->addr_len, bw, bw_len);
-		if (known && known < bw_len) {
-			memmove(bw_buf, bw_buf + (bw_len - known), known);
-			bw_len = known;
-			p->stats.bailiwick_referral_widened++;
+	struct deleg_verdict v;
+	deleg_bailiwick(p->deleg, m, pi->src_addr, pi->addr_len, p->now_sec, &v);
+	p->stats.deleg_lookups += v.lookups;
+	p->stats.deleg_hits += v.hits;
+	if (v.claim_refused)
+		p->stats.bailiwick_claim_refused++;
+	switch (v.outcome) {
+	case DELEG_CHAIN:
+		p->stats.bailiwick_chain++;
+		break;
+	case DELEG_NARROWED:
+		p->stats.bailiwick_narrowed++;
+		break;
+	case DELEG_PRIMING:
+		p->stats.bailiwick_priming++;
+		break;
+	default:
+		p->stats.bailiwick_unknown++;
+		if (p->params.bailiwick_unknown == PIPELINE_BAILIWICK_UNKNOWN_DROP) {
+			p->stats.bailiwick_unknown_dropped++;
+			return;
 		}
+		break;
 	}
-	if (bw_len) {
-		/* Only matched responses teach which server serves which zone. */
-		if (flags == 0)
-			zones_learn_response(p->zones, m, pi->src_addr, pi->addr_len, bw, bw_len,
-					     p->now_sec);
-		p->stats.bailiwick_from_message++;
-	} else {
-		/* The zone this server was seen serving, at or above the qname. */
-		bw_len = zones_lookup(p->zones, pi->src_addr, pi->addr_len, m->qname,
-				      m->qname_len);
-		bw = m->qname + (m->qname_len - bw_len);
-		if (bw_len)
-			p->stats.bailiwick_from_server++;
-		else
-			p->stats.bailiwick_unknown++;
-	}
+	const uint8_t *bw = v.zone;
+	uint8_t bw_len = v.zone_len;
 	struct rrset_params rp = {
 		.bailiwick = bw_len ? bw : NULL,
 		.bailiwick_len = bw_len,
@@ -261,8 +258,19 @@ static void process_message(struct pipeline *p, const uint8_t *data, size_t len)
 	struct rrset_result res;
 	r = rrset_extract(m, &rp, on_rrset, p, &res);
 	p->stats.rrsets_out_of_bailiwick += res.out_of_bailiwick;
-	if (r < 0)
+	p->stats.rrsets_out_of_bailiwick_answer +=
+		res.out_of_bailiwick_by_section[DNS_SECTION_ANSWER];
+	p->stats.rrsets_out_of_bailiwick_authority +=
+		res.out_of_bailiwick_by_section[DNS_SECTION_AUTHORITY];
+	p->stats.rrsets_out_of_bailiwick_additional +=
+		res.out_of_bailiwick_by_section[DNS_SECTION_ADDITIONAL];
+	if (r < 0) {
 		p->stats.rrset_errors++;
+		return;
+	}
+	/* Only matched responses teach, and only what lies inside their bailiwick. */
+	if (flags == 0)
+		deleg_learn_response(p->deleg, m, pi->src_addr, pi->addr_len, &v, p->now_sec);
 }
 
 static void on_tcp_message(void *ctx, const struct tcp_reasm_key *key, const uint8_t *msg,

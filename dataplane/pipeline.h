@@ -21,11 +21,16 @@
 
 struct upstream;
 struct dedup;
-struct zones;
+struct deleg;
 
 enum pipeline_unmatched {
 	PIPELINE_UNMATCHED_DROP = 0,	/* count and drop responses without a query */
 	PIPELINE_UNMATCHED_RECORD,	/* record them, flagged RRKEY_F_UNMATCHED */
+};
+
+enum pipeline_bailiwick_unknown {
+	PIPELINE_BAILIWICK_UNKNOWN_RECORD = 0,	/* record without a bailiwick */
+	PIPELINE_BAILIWICK_UNKNOWN_DROP,	/* count and drop the response */
 };
 
 struct pipeline_params {
@@ -37,7 +42,8 @@ struct pipeline_params {
 	uint32_t max_queries;		/* outstanding queries remembered */
 	uint32_t tcp_max_flows;		/* TCP streams (each direction counts one) */
 	uint64_t tcp_timeout_ns;	/* idle TCP streams freed after this */
-	struct zones *zones;		/* shared (server, zone) table; NULL: a private one */
+	struct deleg *deleg;		/* shared delegation table; NULL: a private one */
+	enum pipeline_bailiwick_unknown bailiwick_unknown;
 };
 
 struct pipeline;

@@ -42,7 +42,7 @@ struct sensor {
 	struct worker workers[SENSOR_MAX_WORKERS];
 	unsigned int nb_workers;
 	struct upstream *upstream;
-	struct zones *zones;		/* (server, zone) pairs, shared by the workers */
+	struct deleg *deleg;		/* the delegation table, shared by the workers */
 	struct dedup *dedup;
 	struct seg_writer *writer;
 	bool offline;			/* every port is a net_pcap file: stop at its end */

@@ -48,12 +48,19 @@
 	X(truncated_responses, "responses with TC=1 (partial; the TCP retry is recorded)") \
 	X(dns_other,           "messages in the wrong direction for their QR bit, or without a question") \
 	X(dns_not_query,       "messages whose opcode is not QUERY (NOTIFY, UPDATE, ...): never recorded") \
-	X(bailiwick_from_message, "responses whose SOA or referral named their zone") \
-	X(bailiwick_referral_widened, "referrals whose server is known to serve a zone above the guess") \
-	X(bailiwick_from_server, "responses given the zone their server was seen serving") \
-	X(bailiwick_unknown,   "responses recorded without a bailiwick") \
+	X(bailiwick_chain,     "responses whose bailiwick is the deepest zone the delegation chain says their server serves") \
+	X(bailiwick_narrowed,  "responses whose SOA/NS narrowed the chain's zone to one below it that their server serves") \
+	X(bailiwick_priming,   "priming answers taken as the root's (no root_hints)") \
+	X(bailiwick_unknown,   "responses from a server no known delegation covers (no bailiwick)") \
+	X(bailiwick_unknown_dropped, "of those, dropped unrecorded (bailiwick_unknown = drop)") \
+	X(bailiwick_claim_refused, "responses whose SOA/NS claimed a zone above or beside their bailiwick (ignored)") \
+	X(deleg_lookups,       "(server, zone) probes of the delegation table") \
+	X(deleg_hits,          "probes that found a live pair") \
 	X(rrsets,              "RRset observations handed to dedup") \
-	X(rrsets_out_of_bailiwick, "RRsets outside the answering zone (dropped)") \
+	X(rrsets_out_of_bailiwick, "RRsets outside the answering zone (dropped, nothing learned)") \
+	X(rrsets_out_of_bailiwick_answer, "of those, in the answer section") \
+	X(rrsets_out_of_bailiwick_authority, "of those, in the authority section") \
+	X(rrsets_out_of_bailiwick_additional, "of those, in the additional section") \
 	X(rrset_errors,        "RRsets that could not be keyed (too big)") \
 	X(dedup_new,           "observations that created a dedup entry") \
 	X(dedup_hits,          "observations that hit a live dedup entry") \

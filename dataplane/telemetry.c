@@ -22,6 +22,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "dataplane/deleg.h"
 #include "dataplane/records.h"
 #include "dataplane/sensor.h"
 #include "dataplane/upstream.h"
@@ -106,6 +107,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	for (unsigned int i = 0; i < sensor.nb_workers; i++)
 		pipeline_foreach_module_counter(sensor.workers[i].pipe, acc_add, a);
 	records_foreach_counter(acc_add, a);
+	deleg_foreach_counter(sensor.deleg, acc_add, a);
 	add_port_counters(a);
 	acc_to_dict(a, d);
 	free(a);

@@ -6,8 +6,11 @@
 #   scripts/record-captures.sh OUTDIR
 #
 # Writes OUTDIR/{upstream-basic,upstream-tcp,upstream-frag,upstream-qinq,
-# client-and-upstream,unmatched}.pcap (classic pcap, Ethernet). See
-# tests/captures/README.md for what each holds and what a sensor must extract.
+# client-and-upstream,unmatched}.pcap (the signed hierarchy below) and
+# OUTDIR/{provider-hosted,hostile,provider-warm}.pcap (the unsigned provider-hosted hierarchy with two
+# rogue servers, tests/captures/zones-provider). WORLDS="basic provider" (the default)
+# picks which. See tests/captures/README.md for what each holds and what a sensor must
+# extract.
 #
 # Needs root (network namespaces). Installs nothing: it names any missing tool and stops.
 # Idempotent: leftovers of an earlier run (namespaces named dcap-*) are removed first, and
@@ -29,7 +32,8 @@
 set -euo pipefail
 
 readonly PFX=dcap
-readonly NAMESPACES="$PFX-sw $PFX-root $PFX-tld $PFX-nsd $PFX-knot $PFX-res $PFX-cli"
+readonly NAMESPACES="$PFX-sw $PFX-root $PFX-tld $PFX-nsd $PFX-knot $PFX-res $PFX-cli
+	$PFX-proot $PFX-ptld $PFX-pprov $PFX-pcorp $PFX-rogue1 $PFX-rogue2"
 readonly RES4=198.51.100.53 RES6=2001:db8:100::53
 readonly CLI_RES4=203.0.113.53 CLI_RES6=2001:db8:203::53
 
@@ -38,6 +42,8 @@ repo=$(cd "$here/.." && pwd)
 capdir=$here/capture
 confdir=$repo/tests/captures/conf
 zonedir=$repo/tests/captures/zones
+pzonedir=$repo/tests/captures/zones-provider
+worlds=${WORLDS:-basic provider}
 
 die() {
 	echo "record-captures: $*" >&2
@@ -163,6 +169,7 @@ fill() {
 	local template=$1 out=$2
 	shift 2
 	sed -e "s|@RUN@|$work/run|g" -e "s|@ZONES@|$zonedir|g" -e "s|@CONF@|$confdir|g" \
+		-e "s|@PZONES@|$pzonedir|g" \
 		"$@" "$template" > "$out"
 }
 
@@ -253,10 +260,47 @@ stop_capture() { # NAME
 	editcap -F pcap "$work/$1.pcapng" "$outdir/$1.pcap"
 }
 
+# The provider-hosted hierarchy (tests/captures/zones-provider), on the same bridge:
+#   dcap-proot  198.51.100.110                     NSD "."
+#   dcap-ptld   198.51.100.120, 2001:db8:100::120  NSD test. net. org.
+#   dcap-pprov  198.51.100.130, .131, 2001:db8:100::131  NSD provider.net. provider.org. shop.test.
+#                                                  cdn.org. blog.test. victim.test.
+#   dcap-pcorp  198.51.100.140                     Knot corp.test. sub.corp.test.
+#   dcap-rogue1 198.51.100.166                     NSD, delegated evil.test., serves a forged "."
+#   dcap-rogue2 198.51.100.167                     NSD, delegated rogue.test., serves a forged test.
+setup_provider_world() {
+	local n
+	attach_server proot 198.51.100.110
+	attach_server ptld 198.51.100.120 2001:db8:100::120
+	attach_server pprov 198.51.100.130 198.51.100.131 2001:db8:100::131
+	attach_server pcorp 198.51.100.140
+	attach_server rogue1 198.51.100.166
+	attach_server rogue2 198.51.100.167
+	mkdir -p "$work/run/pcorp" "$work/conf"
+	for n in root tld prov rogue1 rogue2; do
+		mkdir -p "$work/run/p$n"
+		fill "$confdir/provider/nsd-$n.conf" "$work/conf/pnsd-$n.conf"
+	done
+	fill "$confdir/provider/knot-corp.conf" "$work/conf/knot-corp.conf"
+	ip netns exec "$PFX-proot" nsd -d -c "$work/conf/pnsd-root.conf" & pids+=($!)
+	ip netns exec "$PFX-ptld" nsd -d -c "$work/conf/pnsd-tld.conf" & pids+=($!)
+	ip netns exec "$PFX-pprov" nsd -d -c "$work/conf/pnsd-prov.conf" & pids+=($!)
+	ip netns exec "$PFX-rogue1" nsd -d -c "$work/conf/pnsd-rogue1.conf" & pids+=($!)
+	ip netns exec "$PFX-rogue2" nsd -d -c "$work/conf/pnsd-rogue2.conf" & pids+=($!)
+	ip netns exec "$PFX-pcorp" knotd -c "$work/conf/knot-corp.conf" & pids+=($!)
+	wait_for "provider root NSD" in_ns proot kdig +retry=0 +timeout=1 @198.51.100.110 . SOA
+	wait_for "provider TLD NSD" in_ns ptld kdig +retry=0 +timeout=1 @198.51.100.120 net. SOA
+	wait_for "provider NSD" in_ns pprov kdig +retry=0 +timeout=1 @198.51.100.130 shop.test. SOA
+	wait_for "corp Knot" in_ns pcorp kdig +retry=0 +timeout=1 @198.51.100.140 sub.corp.test. SOA
+	wait_for "rogue NSD 1" in_ns rogue1 kdig +retry=0 +timeout=1 @198.51.100.166 . SOA
+	wait_for "rogue NSD 2" in_ns rogue2 kdig +retry=0 +timeout=1 @198.51.100.167 test. SOA
+}
+
+unbound_conf=$confdir/unbound.conf
 unbound_pid=
 start_unbound() { # EDNS CAPS
 	mkdir -p "$work/run/unbound"
-	fill "$confdir/unbound.conf" "$work/conf/unbound.conf" -e "s|@EDNS@|$1|" -e "s|@CAPS@|$2|"
+	fill "$unbound_conf" "$work/conf/unbound.conf" -e "s|@EDNS@|$1|" -e "s|@CAPS@|$2|"
 	ip netns exec "$PFX-res" unbound -d -c "$work/conf/unbound.conf" & unbound_pid=$!
 	pids+=($unbound_pid)
 	wait_for "unbound" sh -c "ip netns exec $PFX-res ss -lnu | grep -q '$CLI_RES4:53 '"
@@ -265,6 +309,20 @@ start_unbound() { # EDNS CAPS
 stop_unbound() {
 	kill "$unbound_pid"
 	wait "$unbound_pid" || true
+}
+
+# record_warm NAME WARMFILE QUERYFILE IFACE...: Unbound answers WARMFILE first, unrecorded,
+# then the capture starts: what a sensor sees when it starts after the resolver.
+record_warm() {
+	local name=$1 warm=$2 queries=$3
+	shift 3
+	echo "== $name (warmed with $warm first, not captured)" >> "$work/log"
+	start_unbound 1232 no
+	run_queries "$capdir/$warm"
+	start_capture "$name" "$@"
+	run_queries "$capdir/$queries"
+	stop_unbound
+	stop_capture "$name"
 }
 
 # record NAME EDNS CAPS QUERYFILE IFACE...: a fresh (cold-cache) Unbound per capture, so
@@ -293,8 +351,11 @@ for ns in $NAMESPACES; do
 done
 
 setup_net
-start_servers
 : > "$work/log"
+recorded=
+
+case " $worlds " in *" basic "*)
+start_servers
 
 # 1. The demo input: UDP over both families, 0x20 mixed-case queries, every type.
 record upstream-basic 1232 yes queries-basic.txt up0
@@ -314,9 +375,27 @@ record client-and-upstream 1232 no queries-basic.txt up0 cl0
 #    2001:db8:100::20) are cut out of upstream-basic, as if the tap had missed them.
 tshark -r "$outdir/upstream-basic.pcap" -F pcap -w "$outdir/unmatched.pcap" \
 	-Y 'not (dns.flags.response == 0 and ipv6.dst == 2001:db8:100::20)'
+recorded="upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-upstream unmatched"
+;; esac
+
+case " $worlds " in *" provider "*)
+setup_provider_world
+unbound_conf=$confdir/provider/unbound.conf
+# 7. Provider-hosted nameservers (names in other zones and sibling TLDs), CNAME chains
+#    across zones, one server for a parent and its child, DS at the parent, lame
+#    delegations; cold cache, so the chain from the root is on the wire.
+record provider-hosted 1232 no queries-provider.txt up0
+# 8. Two rogue servers, each properly delegated one zone, claiming ".", "test." and
+#    victim.test. by SOA, NS, glue, CNAME targets and additional data.
+record hostile 1232 no queries-hostile.txt up0
+# 9. The sensor starts after the resolver: Unbound has resolved queries-provider.txt
+#    before the capture starts, then answers new names in the same zones.
+record_warm provider-warm queries-provider.txt queries-warm.txt up0
+recorded="$recorded provider-hosted hostile provider-warm"
+;; esac
 
 cat "$work/log"
-for f in upstream-basic upstream-tcp upstream-frag upstream-qinq client-and-upstream unmatched; do
+for f in $recorded; do
 	printf '%-24s %8d bytes %6d frames\n' "$f.pcap" "$(stat -c %s "$outdir/$f.pcap")" \
 		"$(tshark -r "$outdir/$f.pcap" -T fields -e frame.number 2>/dev/null | wc -l)"
 done

@@ -111,6 +111,15 @@ while :; do
 	sleep 0.1
 done
 echo "ok   stats: sensor.rx_packets=$rx after replaying $frames frames"
+# The delegation table behind the bailiwick is in the stats: its size, and the chain it
+# learned from the capture's priming answer and referrals.
+ctl stats > "$tmp/stats"
+cap=$(awk -F= '$1 == "sensor.deleg_pairs_capacity" { print $2 }' "$tmp/stats")
+used=$(awk -F= '$1 == "sensor.deleg_pairs_used" { print $2 }' "$tmp/stats")
+chain=$(awk -F= '$1 == "sensor.bailiwick_chain" { print $2 }' "$tmp/stats")
+[ "${cap:-0}" -eq 131072 ] && [ "${used:-0}" -gt 0 ] && [ "${chain:-0}" -gt 0 ] ||
+	fail "stats: deleg_pairs_capacity=${cap:-none} deleg_pairs_used=${used:-none} bailiwick_chain=${chain:-none}"
+echo "ok   stats: delegation table of $cap pairs, $used used, $chain responses bailiwicked from the chain"
 
 ctl window 600 | grep -q '600' || fail "window 600 not taken"
 ctl --json status | jq -e '.["sensor.window"] == 600 or .["sensor.window"] == "600"' > /dev/null ||

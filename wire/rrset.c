@@ -122,7 +122,7 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
 
 	if (!res)
 		res = &local;
-	res->sets = res->out_of_bailiwick = res->rrs = 0;
+	memset(res, 0, sizeof(*res));
 	if (!msg || !params || !params->key || !fn || msg->rr_count > DNS_MAX_RRS ||
 	    (params->bailiwick_len && !params->bailiwick))
 		return -DNSIFT_EINVAL;
@@ -171,6 +171,7 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
 			unsigned d;
 
 			res->out_of_bailiwick++;
+			res->out_of_bailiwick_by_section[first->section & 3]++;
 			start = group_end(msg->rr, idx, start, n, &bytes, &d);
 			continue;
 		}
@@ -219,8 +220,10 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
 		};
 		uint32_t key_len = (uint32_t)(k - key);
 
-		if (out)
+		if (out) {
 			res->out_of_bailiwick++;
+			res->out_of_bailiwick_by_section[first->section & 3]++;
+		}
 		int rc = fn(arg, &v, key, key_len, rrkey_hash(key, key_len));
 
 		if (rc < 0)

@@ -42,6 +42,7 @@ struct rrset_view {
 struct rrset_result {
 	uint32_t sets;			/* sets handed to the callback */
 	uint32_t out_of_bailiwick;	/* sets dropped (or flagged) as out of bailiwick */
+	uint32_t out_of_bailiwick_by_section[4]; /* the same, by enum dns_section */
 	uint32_t rrs;			/* RRs of the delivered sets, duplicates included */
 };
 
@@ -68,7 +69,10 @@ int rrset_extract(const struct dns_msg *msg, const struct rrset_params *params, 
 		  void *arg, struct rrset_result *res);
 
 /*
- * The zone the answering server spoke for, when the message itself says:
+ * The zone the message itself claims to speak for. Only evidence: a server can
+ * claim any ancestor of the qname ("." included), so a sensor must not take it
+ * as the bailiwick (dataplane/deleg.h clamps it to the delegation chain). Used
+ * by the test tools and benchmarks, which have no chain. The claim is:
  *  1. an SOA in the authority section whose owner is the qname or an
  *     ancestor of it (negative answers, NODATA): that owner;
  *  2. else a referral (no answer RRs, AA clear, an NS RRset in authority
