@@ -61,6 +61,8 @@ struct db_segment_meta {
 	bool recovered;
 	const char *drops_json;	/* the tail's "drops" object as JSON text, or NULL */
 	uint64_t ingest_time;	/* when ingest took it (Unix seconds) */
+	uint64_t duplicates;	/* db_store_segments: times it was offered again (see
+				 * db_batch_add_duplicate); ignored by db_batch_add_segment */
 };
 
 /* ---- queries ------------------------------------------------------------------- */
@@ -162,6 +164,17 @@ struct db_batch *db_batch_begin(struct db_store *s);
 int db_batch_add(struct db_batch *b, const struct db_record *r);
 /* Note that this batch holds segment m; committed together with the records. */
 int db_batch_add_segment(struct db_batch *b, const struct db_segment_meta *m);
+/* Where a batch stands, so ingest can drop the records of a segment that turns out
+ * to be bad after some of its lines were added (verification runs as it reads). */
+struct db_batch_mark {
+	uint64_t entries, chunks, used, segments;
+};
+void db_batch_mark(const struct db_batch *b, struct db_batch_mark *m);
+/* Forget everything added after m was taken. */
+void db_batch_rollback(struct db_batch *b, const struct db_batch_mark *m);
+/* Count that segment (sensor_id, seq), already committed, was offered again; the
+ * count is committed with the batch and summed into db_segment_meta.duplicates. */
+int db_batch_add_duplicate(struct db_batch *b, const char *sensor_id, uint64_t seq);
 /* Entries held so far (to close batches on size). */
 uint64_t db_batch_entries(const struct db_batch *b);
 /* Write, fsync, rename, publish; then free b. After 0 the batch survives kill -9.
