@@ -192,7 +192,7 @@ static int file_replaces(struct db_file *f, uint64_t **out, size_t *n, size_t *c
 	size_t klen, vlen;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;	/* none */
 	while (mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success) {
 		char nm[DB_FILE_NAME_LEN + 1];
 		uint64_t num;
@@ -1300,8 +1300,6 @@ static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *
 		if (rc == 0 && mtbl_writer_add(w, key, klen, val, vlen) != mtbl_res_success)
 			rc = -DNSIFT_EIO;
 	}
-	if (!it)
-		rc = -DNSIFT_ENOMEM;
 	mtbl_iter_destroy(&it);
 	if (rc == 0 && !tail_done) {
 		if (write_stats(w, rrsets, rdatas) != mtbl_res_success)
@@ -1481,7 +1479,7 @@ static int scan_prefix(struct qctx *c, const uint8_t *p, size_t pl, entry_fn fn)
 	size_t kl, vl;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;	/* libmtbl gives no iterator when nothing is at or after the key */
 	while (!c->stop && mtbl_iter_next(it, &k, &kl, &v, &vl) == mtbl_res_success)
 		fn(c, k, kl, v, vl);
 	mtbl_iter_destroy(&it);
@@ -1496,7 +1494,7 @@ static int scan_range(struct qctx *c, const uint8_t *lo, size_t ll, const uint8_
 	size_t kl, vl;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;
 	while (!c->stop && mtbl_iter_next(it, &k, &kl, &v, &vl) == mtbl_res_success)
 		fn(c, k, kl, v, vl);
 	mtbl_iter_destroy(&it);
@@ -1915,7 +1913,7 @@ int db_store_stats(struct db_store *s, struct db_store_stats *out)
 	const uint8_t *key, *val;
 	size_t klen, vlen;
 
-	if (!it)
+	if (!src)
 		rc = -DNSIFT_ENOMEM;
 	while (it && mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success)
 		if (!key_is_dup(key, klen))
@@ -1982,7 +1980,7 @@ int db_store_segments(struct db_store *s, db_segment_fn fn, void *arg)
 	bool have = false;
 	int rc = 0;
 
-	if (!it)
+	if (!src)
 		rc = -DNSIFT_ENOMEM;
 	while (rc == 0 && it && mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success) {
 		if (key_is_dup(key, klen)) {
