@@ -989,6 +989,22 @@ static void insertion_sort(struct bent **a, size_t n, size_t d)
 	}
 }
 
+/* Depth of the prefix all n keys share from d on (keys share a lot: the type byte,
+ * the TLD, the zone), so a run of single-bucket passes becomes one pass. */
+static size_t common_depth(struct bent **a, size_t n, size_t d)
+{
+	size_t lcp = a[0]->klen;
+
+	for (size_t i = 1; i < n && lcp > d; i++) {
+		size_t l = a[i]->klen < lcp ? a[i]->klen : lcp, j = d;
+
+		while (j < l && a[i]->data[j] == a[0]->data[j])
+			j++;
+		lcp = j;
+	}
+	return lcp > d ? lcp : d + 1;
+}
+
 /*
  * MSD radix sort on key bytes from depth d; keys that end at d sort first. tmp has
  * room for n pointers. Recursion depth is bounded by the key length; an explicit
@@ -1011,7 +1027,85 @@ static void radix_sort(struct bent **a, struct bent **tmp, size_t n, size_t d)
 		if (only == 0)
 			return;	/* all keys equal up to their end */
 		if (only < 257) {
-			d++;
+			d = common_depth(a, n, d);
+			continue;
+		}
+		pos[0] = 0;
+		for (unsigned c = 1; c < 257; c++)
+			pos[c] = pos[c - 1] + cnt[c - 1];
+		for (size_t i = 0; i < n; i++)
+			tmp[pos[a[i]->klen > d ? 1u + a[i]->data[d] : 0]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+		size_t off = cnt[0];
+
+		/* tmp + off: each bucket uses its own part of tmp, so buckets may be sorted
+		 * by different threads at once (sort_parallel). */
+		for (unsigned c = 1; c < 257; c++) {
+			if (cnt[c] > 1)
+				radix_sort(a + off, tmp + off, cnt[c], d + 1);
+			off += cnt[c];
+		}
+		return;
+	}
+	insertion_sort(a, n, d);
+}
+
+/*
+ * The sort is most of a commit, and ingest has a core left over: split the array
+ * into disjoint buckets with the first radix passes, then let two threads take the
+ * buckets, largest first.
+ */
+struct sort_task {
+	struct bent **a, **tmp;
+	size_t n, d;
+};
+
+struct sort_plan {
+	struct sort_task *t;
+	size_t n, cap;
+	atomic_size_t next;
+	bool oom;
+};
+
+static void plan_push(struct sort_plan *p, struct bent **a, struct bent **tmp, size_t n, size_t d)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		struct sort_task *t = realloc(p->t, nc * sizeof(*t));
+
+		if (!t) {
+			p->oom = true;
+			radix_sort(a, tmp, n, d);	/* do it now rather than lose it */
+			return;
+		}
+		p->t = t;
+		p->cap = nc;
+	}
+	p->t[p->n++] = (struct sort_task){ a, tmp, n, d };
+}
+
+static void radix_plan(struct sort_plan *p, struct bent **a, struct bent **tmp, size_t n,
+		       size_t d, size_t cut)
+{
+	size_t cnt[257], pos[257];
+
+	for (;;) {
+		if (n <= cut) {
+			plan_push(p, a, tmp, n, d);
+			return;
+		}
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[a[i]->klen > d ? 1u + a[i]->data[d] : 0]++;
+		unsigned only = 257;
+
+		for (unsigned c = 0; c < 257; c++)
+			if (cnt[c] == n)
+				only = c;
+		if (only == 0)
+			return;
+		if (only < 257) {
+			d = common_depth(a, n, d);
 			continue;
 		}
 		pos[0] = 0;
@@ -1024,12 +1118,48 @@ static void radix_sort(struct bent **a, struct bent **tmp, size_t n, size_t d)
 
 		for (unsigned c = 1; c < 257; c++) {
 			if (cnt[c] > 1)
-				radix_sort(a + off, tmp, cnt[c], d + 1);
+				radix_plan(p, a + off, tmp + off, cnt[c], d + 1, cut);
 			off += cnt[c];
 		}
 		return;
 	}
-	insertion_sort(a, n, d);
+}
+
+static int task_cmp(const void *x, const void *y)
+{
+	const struct sort_task *a = x, *b = y;
+
+	return a->n < b->n ? 1 : a->n > b->n ? -1 : 0;
+}
+
+static void *sort_worker(void *arg)
+{
+	struct sort_plan *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		radix_sort(p->t[i].a, p->t[i].tmp, p->t[i].n, p->t[i].d);
+	return NULL;
+}
+
+static void sort_parallel(struct bent **a, struct bent **tmp, size_t n)
+{
+	struct sort_plan p = { 0 };
+	pthread_t th;
+	bool started;
+
+	if (n < 65536) {
+		radix_sort(a, tmp, n, 0);
+		return;
+	}
+	atomic_init(&p.next, 0);
+	radix_plan(&p, a, tmp, n, 0, n / 16);
+	qsort(p.t, p.n, sizeof(*p.t), task_cmp);
+	started = pthread_create(&th, NULL, sort_worker, &p) == 0;
+	sort_worker(&p);
+	if (started)
+		pthread_join(th, NULL);
+	free(p.t);
 }
 
 /* ---- commit ---------------------------------------------------------------------- */
@@ -1164,7 +1294,7 @@ int db_batch_commit(struct db_batch *b)
 		batch_free(b);
 		return -DNSIFT_ENOMEM;
 	}
-	radix_sort(b->ents, tmp, b->n, 0);
+	sort_parallel(b->ents, tmp, b->n);
 	free(tmp);
 	num = s->next_num++;
 	w = writer_open(s, num, false);
