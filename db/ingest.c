@@ -391,7 +391,7 @@ static int ingest_file(struct ingest *in, const char *path)
 		in->st.bad_by_reason[i] += in->seg_bad_by[i];
 	if (!in->batch_opened_ms)
 		in->batch_opened_ms = now_ms();
-	if (db_batch_entries(in->batch) >= in->p.batch_entries)
+	if (db_batch_entries(in->batch) >= in->p.batch_entries || db_batch_full(in->batch))
 		return ingest_flush(in);
 	return 0;
 }

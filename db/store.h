@@ -177,6 +177,9 @@ void db_batch_rollback(struct db_batch *b, const struct db_batch_mark *m);
 int db_batch_add_duplicate(struct db_batch *b, const char *sensor_id, uint64_t seq);
 /* Entries held so far (to close batches on size). */
 uint64_t db_batch_entries(const struct db_batch *b);
+/* True once the batch holds batch_max_entries entries or memory_bytes of memory
+ * (db_store_params): the writer should commit at its next segment boundary. */
+bool db_batch_full(const struct db_batch *b);
 /* Write, fsync, rename, publish; then free b. After 0 the batch survives kill -9.
  * On error nothing of the batch is visible, and b is freed. */
 int db_batch_commit(struct db_batch *b);

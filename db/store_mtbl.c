@@ -926,6 +926,13 @@ uint64_t db_batch_entries(const struct db_batch *b)
 	return b ? b->n : 0;
 }
 
+bool db_batch_full(const struct db_batch *b)
+{
+	/* Memory: the arena plus the pointer array and the sort's scratch copy of it. */
+	return b && (b->n >= b->s->batch_max_entries ||
+		     b->bytes + 2 * b->cap * sizeof(*b->ents) >= b->s->memory_bytes);
+}
+
 void db_batch_mark(const struct db_batch *b, struct db_batch_mark *m)
 {
 	m->entries = b->n;
