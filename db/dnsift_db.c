@@ -83,6 +83,7 @@ static struct db_store *open_store(const struct dnsift_conf *conf, bool writable
 		.writable = writable,
 		.batch_max_entries = conf->db_batch_entries,
 		.memory_bytes = conf->db_memory,
+		.background_compaction = writable,
 	};
 	struct db_store *s = db_store_open(&sp);
 

@@ -41,6 +41,8 @@ struct ingest {
 	uint64_t batch_opened_ms;	/* when the batch got its first segment */
 	struct seen_seg *inbatch;	/* segments of the open batch */
 	size_t ninbatch, capinbatch;
+	struct seen_seg *inflight;	/* segments of the batch being committed (async) */
+	size_t ninflight, capinflight;
 	struct cof_reader *cof;
 	struct ingest_stats st;
 	struct handled *hd;
@@ -93,12 +95,25 @@ struct ingest *ingest_create(const struct ingest_params *p)
 	return in;
 }
 
+/* The batch in flight is done (or failed): its segments are the store's now. */
+static int sync_inflight(struct ingest *in)
+{
+	int rc = db_store_sync(in->p.store);
+
+	if (in->ninflight && rc == 0)
+		in->st.batches++;
+	in->ninflight = 0;
+	if (rc)
+		fprintf(in->p.log, "dnsift-db: commit failed: %s\n", dnsift_strerror(rc));
+	return rc;
+}
+
 int ingest_flush(struct ingest *in)
 {
-	int rc;
+	int rc = sync_inflight(in);
 
-	if (!in->batch)
-		return 0;
+	if (rc || !in->batch)
+		return rc;
 	rc = db_batch_commit(in->batch);
 	in->batch = NULL;
 	in->ninbatch = 0;
@@ -110,6 +125,36 @@ int ingest_flush(struct ingest *in)
 	if (in->p.compact && db_store_compact(in->p.store, false) != 0)
 		in->st.compactions_failed++;
 	return 0;
+}
+
+/*
+ * A full batch: commit it in the store's committer thread while the next one fills
+ * (both cores busy). Its segments stay known here until it is in.
+ */
+static int flush_async(struct ingest *in)
+{
+	int rc = sync_inflight(in);
+	struct seen_seg *t;
+	size_t tc;
+
+	if (rc)
+		return rc;
+	/* Swap the lists: the open batch's segments become the in-flight ones. */
+	t = in->inflight;
+	tc = in->capinflight;
+	in->inflight = in->inbatch;
+	in->capinflight = in->capinbatch;
+	in->ninflight = in->ninbatch;
+	in->inbatch = t;
+	in->capinbatch = tc;
+	in->ninbatch = 0;
+	rc = db_batch_commit_async(in->batch);
+	in->batch = NULL;
+	if (rc) {
+		in->ninflight = 0;
+		fprintf(in->p.log, "dnsift-db: commit failed: %s\n", dnsift_strerror(rc));
+	}
+	return rc;
 }
 
 int ingest_free(struct ingest *in)
@@ -124,6 +169,7 @@ int ingest_free(struct ingest *in)
 		free(in->hd[i].path);
 	free(in->hd);
 	free(in->inbatch);
+	free(in->inflight);
 	free(in);
 	return rc;
 }
@@ -143,6 +189,9 @@ static bool in_batch(const struct ingest *in, const char *sid, uint64_t seq)
 {
 	for (size_t i = 0; i < in->ninbatch; i++)
 		if (in->inbatch[i].seq == seq && strcmp(in->inbatch[i].sensor_id, sid) == 0)
+			return true;
+	for (size_t i = 0; i < in->ninflight; i++)
+		if (in->inflight[i].seq == seq && strcmp(in->inflight[i].sensor_id, sid) == 0)
 			return true;
 	return false;
 }
@@ -392,7 +441,7 @@ static int ingest_file(struct ingest *in, const char *path)
 	if (!in->batch_opened_ms)
 		in->batch_opened_ms = now_ms();
 	if (db_batch_entries(in->batch) >= in->p.batch_entries || db_batch_full(in->batch))
-		return ingest_flush(in);
+		return flush_async(in);
 	return 0;
 }
 

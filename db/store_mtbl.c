@@ -75,6 +75,13 @@ struct db_store {
 	struct db_view *view;
 	struct mtbl_merger_options *mopt;
 	bool batch_open;
+	/* the committer thread (db_batch_commit_async) */
+	pthread_mutex_t cmu;
+	pthread_cond_t ccv;
+	pthread_t committer;
+	bool committer_started, committer_stop, background_compaction;
+	struct db_batch *inflight;	/* handed over, not yet committed */
+	int inflight_rc;
 };
 
 static void file_unref(struct db_file *f)
@@ -453,11 +460,14 @@ struct db_store *db_store_open(const struct db_store_params *p)
 	}
 	s->lockfd = -1;
 	s->writable = p->writable;
+	s->background_compaction = p->background_compaction;
 	s->batch_max_entries = p->batch_max_entries ? p->batch_max_entries
 						    : DB_DEFAULT_BATCH_ENTRIES;
 	s->memory_bytes = p->memory_bytes ? p->memory_bytes : DB_DEFAULT_MEMORY;
 	s->dir = strdup(p->dir);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->cmu, NULL);
+	pthread_cond_init(&s->ccv, NULL);
 	s->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!s->dir || s->dirfd < 0) {
 		e = s->dir ? errno : ENOMEM;
@@ -492,6 +502,8 @@ fail:
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->cmu);
+	pthread_cond_destroy(&s->ccv);
 	free(s->dir);
 	free(s);
 	errno = e;
@@ -502,6 +514,16 @@ void db_store_close(struct db_store *s)
 {
 	if (!s)
 		return;
+	if (s->committer_started) {
+		db_store_sync(s);
+		pthread_mutex_lock(&s->cmu);
+		s->committer_stop = true;
+		pthread_cond_broadcast(&s->ccv);
+		pthread_mutex_unlock(&s->cmu);
+		pthread_join(s->committer, NULL);
+	}
+	pthread_mutex_destroy(&s->cmu);
+	pthread_cond_destroy(&s->ccv);
 	view_unref(s->view);
 	mtbl_merger_options_destroy(&s->mopt);
 	if (s->lockfd >= 0)
@@ -592,6 +614,7 @@ struct db_batch {
 	size_t n, cap;
 	uint64_t segments;
 	uint64_t bytes;
+	bool detached;		/* handed to the committer: not the store's open batch */
 };
 
 struct db_batch *db_batch_begin(struct db_store *s)
@@ -960,7 +983,8 @@ static void batch_free(struct db_batch *b)
 	free(b->chunks);
 	free(b->chunk_size);
 	free(b->ents);
-	b->s->batch_open = false;
+	if (!b->detached)
+		b->s->batch_open = false;
 	free(b);
 }
 
@@ -1280,7 +1304,24 @@ static int view_add_file(struct db_store *s, uint64_t num, const uint64_t *drop,
 	return 0;
 }
 
+static int batch_commit_now(struct db_batch *b);
+
 int db_batch_commit(struct db_batch *b)
+{
+	int rc;
+
+	if (!b)
+		return -DNSIFT_EINVAL;
+	/* Files are numbered in commit order: let the one in flight finish first. */
+	rc = db_store_sync(b->s);
+	if (rc) {
+		db_batch_abort(b);
+		return rc;
+	}
+	return batch_commit_now(b);
+}
+
+static int batch_commit_now(struct db_batch *b)
 {
 	struct db_store *s;
 	struct mtbl_writer *w = NULL;
@@ -1369,6 +1410,82 @@ int db_batch_commit(struct db_batch *b)
 		return rc;
 	}
 	return view_add_file(s, num, NULL, 0);
+}
+
+/* ---- committing in the background ------------------------------------------------ */
+
+static int compact_loop(struct db_store *s, bool full);
+
+static void *committer_main(void *arg)
+{
+	struct db_store *s = arg;
+
+	pthread_mutex_lock(&s->cmu);
+	for (;;) {
+		while (!s->inflight && !s->committer_stop)
+			pthread_cond_wait(&s->ccv, &s->cmu);
+		if (!s->inflight)
+			break;
+		struct db_batch *b = s->inflight;
+
+		pthread_mutex_unlock(&s->cmu);
+		int rc = batch_commit_now(b);
+
+		/* The writer is filling its next batch and touches neither file numbers nor
+		 * the directory until it syncs, so merging tiers here is safe. */
+		if (rc == 0 && s->background_compaction)
+			rc = compact_loop(s, false);
+
+		pthread_mutex_lock(&s->cmu);
+		s->inflight = NULL;
+		s->inflight_rc = rc;
+		pthread_cond_broadcast(&s->ccv);
+	}
+	pthread_mutex_unlock(&s->cmu);
+	return NULL;
+}
+
+int db_store_sync(struct db_store *s)
+{
+	int rc;
+
+	if (!s || !s->committer_started)
+		return 0;
+	pthread_mutex_lock(&s->cmu);
+	while (s->inflight)
+		pthread_cond_wait(&s->ccv, &s->cmu);
+	rc = s->inflight_rc;
+	s->inflight_rc = 0;
+	pthread_mutex_unlock(&s->cmu);
+	return rc;
+}
+
+int db_batch_commit_async(struct db_batch *b)
+{
+	struct db_store *s;
+	int rc;
+
+	if (!b)
+		return -DNSIFT_EINVAL;
+	s = b->s;
+	rc = db_store_sync(s);
+	if (rc) {
+		db_batch_abort(b);
+		return rc;
+	}
+	if (!s->committer_started) {
+		if (pthread_create(&s->committer, NULL, committer_main, s) != 0)
+			return batch_commit_now(b);	/* no thread: commit here */
+		s->committer_started = true;
+	}
+	/* The batch is no longer the open one: the writer may begin the next. */
+	s->batch_open = false;
+	b->detached = true;
+	pthread_mutex_lock(&s->cmu);
+	s->inflight = b;
+	pthread_cond_broadcast(&s->ccv);
+	pthread_mutex_unlock(&s->cmu);
+	return 0;
 }
 
 /* ---- compaction ------------------------------------------------------------------ */
@@ -1470,10 +1587,8 @@ static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *
 	return rc;
 }
 
-int db_store_compact(struct db_store *s, bool full)
+static int compact_loop(struct db_store *s, bool full)
 {
-	if (!s || !s->writable || s->batch_open)
-		return -DNSIFT_EINVAL;
 	for (;;) {
 		struct db_view *v = view_get(s);
 		uint64_t *sel = calloc(v->n ? v->n : 1, sizeof(*sel));
@@ -1513,6 +1628,16 @@ int db_store_compact(struct db_store *s, bool full)
 		if (rc || full)
 			return rc;
 	}
+}
+
+int db_store_compact(struct db_store *s, bool full)
+{
+	int rc;
+
+	if (!s || !s->writable || s->batch_open)
+		return -DNSIFT_EINVAL;
+	rc = db_store_sync(s);
+	return rc ? rc : compact_loop(s, full);
 }
 
 /* ---- queries --------------------------------------------------------------------- */

@@ -809,6 +809,42 @@ static void large_batch_sorts_and_merges_exactly(void **state)
 	assert_int_equal(db_store_query(f->s, &q2, stop_after_one, &count), DB_QUERY_COMPLETE);
 }
 
+static void async_commits_overlap_the_next_batch_and_sync_reports(void **state)
+{
+	struct fixture *f = *state;
+	struct db_store_params p = { .dir = f->dir, .writable = true, .batch_max_entries = 10,
+				     .background_compaction = true };
+	struct results rs = { 0 };
+	struct db_query q = { .kind = DB_QUERY_RRSET_NAME, .name = "y.example.com." };
+
+	db_store_close(f->s);
+	f->s = db_store_open(&p);
+	assert_non_null(f->s);
+	for (uint64_t i = 0; i < 12; i++) {
+		struct db_batch *b = db_batch_begin(f->s);	/* while the previous one commits */
+		struct db_record r = rec("y.example.com.", 1, NULL, A2, 1, 100 - i, 200 + i, 1);
+
+		assert_non_null(b);
+		assert_false(db_batch_full(b));
+		for (int k = 0; k < 4; k++)
+			assert_int_equal(db_batch_add(b, &r), 0);
+		assert_true(db_batch_full(b));	/* 4 records x 3 entries (RRSET, FWD, IP4) >= 10 */
+		add_segment(b, "async", i);
+		assert_int_equal(db_batch_commit_async(b), 0);
+	}
+	assert_int_equal(db_store_sync(f->s), 0);
+	for (uint64_t i = 0; i < 12; i++)
+		assert_true(db_store_has_segment(f->s, "async", i));
+	assert_int_equal(query(f->s, &q, &rs), 0);
+	expect_lines(&rs, 1, "y.example.com. 1 - [198.51.100.5] 89 211 48");
+	/* Background compaction kept the file count down (12 batches, fan-in 4). */
+	struct db_store_stats st;
+
+	assert_int_equal(db_store_stats(f->s, &st), 0);
+	assert_true(st.files < 12);
+	assert_int_equal(st.segments, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tiered_compaction_merges_full_tiers_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_replaced_file_left_by_a_crash_is_ignored_and_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_batch_sorts_and_merges_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(async_commits_overlap_the_next_batch_and_sync_reports, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
