@@ -165,7 +165,7 @@ int ingest_free(struct ingest *in)
 		return 0;
 	rc = ingest_flush(in);
 	cof_reader_free(in->cof);
-	for (size_t i = 0; i < in->nhd; i++)
+	for (size_t i = 0; i < in->caphd; i++)
 		free(in->hd[i].path);
 	free(in->hd);
 	free(in->inbatch);
@@ -499,38 +499,76 @@ nomem:
 	return -DNSIFT_ENOMEM;
 }
 
-static bool handled_check(struct ingest *in, const char *path, bool add)
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+/* Open addressing over caphd slots (a power of two, at most half full). */
+static bool handled_grow(struct ingest *in)
+{
+	size_t nc = in->caphd ? in->caphd * 2 : 1024;
+	struct handled *n = calloc(nc, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < in->caphd; i++) {
+		if (!in->hd[i].path)
+			continue;
+		size_t j = path_hash(in->hd[i].path) & (nc - 1);
+
+		while (n[j].path)
+			j = (j + 1) & (nc - 1);
+		n[j] = in->hd[i];
+	}
+	free(in->hd);
+	in->hd = n;
+	in->caphd = nc;
+	return true;
+}
+
+/*
+ * Under watch: true when path was handled already with this size and mtime (a rescan
+ * or a second event must not offer it again); otherwise remember it and say false.
+ */
+static bool handled_check(struct ingest *in, const char *path, bool add, bool settle)
 {
 	struct stat st;
+	size_t j;
 
 	if (stat(path, &st) != 0)
 		return true;	/* gone: nothing to do */
-	for (size_t i = 0; i < in->nhd; i++)
-		if (strcmp(in->hd[i].path, path) == 0) {
-			if (in->hd[i].size == (uint64_t)st.st_size &&
-			    in->hd[i].mtime == (int64_t)st.st_mtime)
+	/* A rescan may meet a file still being written in place (cp, a writer that does
+	 * not rename): leave it to its close-write event or a later scan rather than
+	 * quarantine it as truncated. */
+	if (settle && (int64_t)st.st_mtime > (int64_t)time(NULL) - 2)
+		return true;
+	if (in->nhd * 2 >= in->caphd && !handled_grow(in))
+		return false;
+	j = path_hash(path) & (in->caphd - 1);
+	while (in->hd[j].path) {
+		if (strcmp(in->hd[j].path, path) == 0) {
+			if (in->hd[j].size == (uint64_t)st.st_size &&
+			    in->hd[j].mtime == (int64_t)st.st_mtime)
 				return true;
 			if (add) {
-				in->hd[i].size = (uint64_t)st.st_size;
-				in->hd[i].mtime = (int64_t)st.st_mtime;
+				in->hd[j].size = (uint64_t)st.st_size;
+				in->hd[j].mtime = (int64_t)st.st_mtime;
 			}
 			return false;
 		}
+		j = (j + 1) & (in->caphd - 1);
+	}
 	if (add) {
-		if (in->nhd == in->caphd) {
-			size_t nc = in->caphd ? in->caphd * 2 : 256;
-			struct handled *p = realloc(in->hd, nc * sizeof(*p));
-
-			if (!p)
-				return false;
-			in->hd = p;
-			in->caphd = nc;
-		}
-		in->hd[in->nhd].path = strdup(path);
-		if (!in->hd[in->nhd].path)
+		in->hd[j].path = strdup(path);
+		if (!in->hd[j].path)
 			return false;
-		in->hd[in->nhd].size = (uint64_t)st.st_size;
-		in->hd[in->nhd].mtime = (int64_t)st.st_mtime;
+		in->hd[j].size = (uint64_t)st.st_size;
+		in->hd[j].mtime = (int64_t)st.st_mtime;
 		in->nhd++;
 	}
 	return false;
@@ -547,7 +585,7 @@ static int ingest_dir(struct ingest *in, const char *dir, bool watch)
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && (!watch || !handled_check(in, v[i], true)))
+		if (rc == 0 && (!watch || !handled_check(in, v[i], true, true)))
 			rc = ingest_file(in, v[i]);
 		free(v[i]);
 	}
@@ -617,7 +655,7 @@ int ingest_watch(struct ingest *in, const char *const *dirs, unsigned ndirs,
 					if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirs[i],
 							     ev->name) >= sizeof(path))
 						continue;
-					if (!handled_check(in, path, true))
+					if (!handled_check(in, path, true, false))
 						rc = ingest_file(in, path);
 				}
 			}

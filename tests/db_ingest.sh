@@ -280,12 +280,24 @@ if [ -n "$seen" ]; then
 else
 	bad "--watch: segment not queryable within $((fresh_ms + 5000)) ms"
 fi
+# A second one copied in place (close-write event, no rename); then past one full
+# rescan (5 s), which must not offer either file again.
+$gen "$tmp/w2" watch 2 1 500 --seed=12 > /dev/null
+cp "$tmp"/w2/*.ndjson.lz4 "$wd/"
+sleep 6.5
+"$db" -d "$d5" stats > "$tmp/st7"
+[ "$(val "$tmp/st7" segments)" = 2 ] || bad "--watch: second segment (cp) not taken"
 kill -TERM "$watch_pid"
 wait "$watch_pid"
 rc=$?
 watch_pid=
 [ $rc = 0 ] || bad "--watch exit status $rc after SIGTERM"
-[ "$(val "$tmp/watch.out" segments)" = 1 ] || bad "--watch summary: $(cat "$tmp/watch.out")"
+[ "$(val "$tmp/watch.out" segments)" = 2 ] || bad "--watch summary: $(cat "$tmp/watch.out")"
+[ "$(val "$tmp/watch.out" duplicates)" = 0 ] || bad "--watch: a rescan offered a file again"
+[ "$(val "$tmp/watch.out" quarantined)" = 0 ] || bad "--watch: quarantined a good segment"
+oracle "$tmp"/w1/../watch/*.ndjson.lz4 > "$tmp/oracle_w"
+dumped "$d5" > "$tmp/dump_w"
+cmp -s "$tmp/oracle_w" "$tmp/dump_w" || bad "--watch: data differs from the oracle"
 
 [ $fail = 0 ] && echo "PASS"
 exit $fail
