@@ -1651,6 +1651,8 @@ struct qctx {
 	int status;
 	bool stop;
 	size_t left_at;		/* LEFT wildcard: this key byte must be a label, not 0 */
+	const uint8_t *pat;	/* rdata wildcards: rev (LEFT) or fwd (RIGHT) name prefix */
+	size_t pat_len;
 	bool bw_filter;
 	uint8_t bw_rev[DB_NAME_WIRE_MAX];
 	size_t bw_len;
@@ -1840,6 +1842,28 @@ static void on_rrset(struct qctx *c, const uint8_t *k, size_t kl, const uint8_t 
 	emit(c, &r);
 }
 
+/* This entry is the SOA's rname and its mname matches the wildcard too. */
+static bool soa_mname_also_matches(const struct qctx *c, const char *rd, const uint8_t *target,
+				   size_t tl)
+{
+	size_t ns[2], nl[2];
+	uint8_t w[DB_NAME_WIRE_MAX], rv[DB_NAME_WIRE_MAX];
+	const uint8_t *m;
+	int wl;
+
+	if (db_rdata_names(6, rd, strlen(rd), ns, nl) != 2)
+		return false;
+	wl = db_name_to_wire(rd + ns[0], nl[0], w);
+	if (wl <= 0)
+		return false;
+	db_wire_reverse(w, (size_t)wl, rv);
+	if ((size_t)wl == tl && memcmp(rv, target, tl) == 0)
+		return false;	/* this is the mname's entry */
+	m = c->q->wildcard == DB_WILDCARD_RIGHT ? w : rv;
+	return (size_t)wl > c->pat_len && memcmp(m, c->pat, c->pat_len) == 0 &&
+	       m[c->pat_len] != 0;
+}
+
 /* RDATA_NAME entry: rev(target) rrtype rev(rrname) rdata. */
 static void on_rdata_name(struct qctx *c, const uint8_t *k, size_t kl, const uint8_t *v,
 			  size_t vl)
@@ -1875,6 +1899,10 @@ static void on_rdata_name(struct qctx *c, const uint8_t *k, size_t kl, const uin
 	rd = o;
 	/* A RAW lookup through the name index: the whole rdata must match too. */
 	if (c->q->kind == DB_QUERY_RDATA_RAW && strcmp(rd, c->q->rdata) != 0)
+		return;
+	/* An SOA is indexed under mname and rname: when a wildcard matches both, report
+	 * it once, with the mname's entry. */
+	if (r.rrtype == 6 && c->pat && soa_mname_also_matches(c, rd, k + 1, tl))
 		return;
 	c->rd[0] = rd;
 	r.rdata = c->rd;
@@ -2000,6 +2028,10 @@ static int run_name_query(struct qctx *c, uint8_t et, entry_fn fn)
 		key[0] = et == DB_ET_RRSET ? DB_ET_RRSET_NAME_FWD : DB_ET_RDATA_NAME_FWD;
 		memcpy(key + 1, wire, (size_t)wl - 1);	/* without the root: a prefix */
 		c->left_at = (size_t)wl;
+		if (et == DB_ET_RDATA_NAME) {
+			c->pat = key + 1;
+			c->pat_len = (size_t)wl - 1;
+		}
 		return scan_prefix(c, key, (size_t)wl, on_fwd);
 	}
 	key[0] = et;
@@ -2007,6 +2039,10 @@ static int run_name_query(struct qctx *c, uint8_t et, entry_fn fn)
 	if (q->wildcard == DB_WILDCARD_LEFT) {
 		/* "this name and below" without the terminator; the name itself is skipped. */
 		c->left_at = (size_t)wl;
+		if (et == DB_ET_RDATA_NAME) {
+			c->pat = key + 1;
+			c->pat_len = (size_t)wl - 1;
+		}
 		return scan_prefix(c, key, (size_t)wl, fn);
 	}
 	kl = 1 + (size_t)wl;

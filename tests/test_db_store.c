@@ -313,6 +313,20 @@ static void rdata_name_finds_ns_mx_srv_soa_cname(void **state)
 	q.wildcard = DB_WILDCARD_LEFT;
 	assert_int_equal(query(f->s, &q, &rs), DB_QUERY_COMPLETE);
 	expect_lines(&rs, 1, "example.com. 2 - [ns2.example.net.] 500 950 7");
+	/* Everything below example.com.: the SOA's mname and rname both are, yet it is
+	 * one result; the two NS entries of ns1 merged into one. */
+	q.name = "example.com.";
+	assert_int_equal(query(f->s, &q, &rs), DB_QUERY_COMPLETE);
+	expect_lines(&rs, 5, "example.com. 2 - [ns1.example.com.] 500 950 7",
+		     "example.com. 6 - [ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300] 700 800 6",
+		     "example.com. 15 - [10 mail.example.com.] 700 800 1",
+		     "_sip._udp.example.com. 33 - [0 5 5060 sip.example.com.] 100 200 1",
+		     "alias.example.com. 5 - [www.example.com.] 3000 4000 7");
+	q.name = "hostmaster.";	/* right-hand: only rname matches, still once */
+	q.wildcard = DB_WILDCARD_RIGHT;
+	assert_int_equal(query(f->s, &q, &rs), DB_QUERY_COMPLETE);
+	expect_lines(&rs, 1, "example.com. 6 - [ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300] 700 800 6");
+	q.wildcard = DB_WILDCARD_LEFT;
 	/* Right wildcard over rdata names. */
 	q.name = "ns2.example.";
 	q.wildcard = DB_WILDCARD_RIGHT;
