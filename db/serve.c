@@ -86,6 +86,7 @@ static void logf_(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;

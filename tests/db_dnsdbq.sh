@@ -377,5 +377,15 @@ elif grep -q 'without a keys file' "$tmp/refuse.log"; then
 	ok "serve refuses 0.0.0.0 without --keys: $(head -1 "$tmp/refuse.log")"
 else bad "serve on 0.0.0.0: $(cat "$tmp/refuse.log")"; fi
 
+# ---- clean stop: SIGTERM ends both servers with status 0 and no sanitizer report --------
+for p in $pids; do
+	kill -TERM "$p" 2> /dev/null
+	if wait "$p"; then ok "serve $p stopped cleanly on SIGTERM"; else bad "serve $p exit status $?"; fi
+done
+pids=""
+if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$tmp"/serve*.log; then
+	bad "sanitizer report in serve's log"
+fi
+
 [ "$fail" = 0 ] && echo "PASS" || echo "FAILED"
 exit "$fail"
