@@ -357,13 +357,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	char err[API_ERROR_MAX];
 	const char *key;
 
+	static char seen;	/* *con_cls marker: the headers of this request were seen */
+
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+	/* Answer on the second call, once libmicrohttpd knows the request is complete: a
+	 * response queued on the first call makes it close the connection (no keep-alive). */
+	if (*con_cls == NULL) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if ((cl != NULL && strcmp(cl, "0") != 0) ||
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+			/* answered now, unread: libmicrohttpd then closes the connection */
+			return respond_error(c, MHD_HTTP_BAD_REQUEST, "a GET request carries no body");
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0)
+		return MHD_NO;		/* a body nobody announced: drop the connection */
 
 	key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
 	pthread_rwlock_rdlock(&srv->keys_lock);

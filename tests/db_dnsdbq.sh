@@ -340,6 +340,17 @@ code=$(raw_status "GET /dnsdb/v2/ping HTTP/1.1"$'\r\nHost: x\r\nX-Big: '"$big"$'
 case $code in 4??|closed) ok "200 KB header refused ($code)";; *) bad "200 KB header: $code";; esac
 code=$(head -c 1000000 /dev/zero | status --data-binary @- "$srv/dnsdb/v2/ping")
 case $code in 405) ok "POST of 1 MB refused (405)";; *) bad "POST: $code";; esac
+bad_req_body() {
+	local code
+	code=$(head -c 1000000 /dev/zero | status -X GET --data-binary @- "$srv/dnsdb/v2/ping")
+	if [ "$code" = 400 ] && grep -q 'carries no body' "$tmp/body"; then ok "GET with a 1 MB body: 400"
+	else bad "GET with a body: $code"; fi
+}
+bad_req_body
+# keep-alive: two questions on one connection
+if curl -sv -H 'X-API-Key: k' "$srv/dnsdb/v2/ping" "$srv/dnsdb/v2/lookup/rrset/name/www.example.test/A" \
+	2>&1 | grep -q 'Re-using existing connection'; then ok "keep-alive: a second question on the same connection"
+else bad "no keep-alive"; fi
 # slow clients: 20 connections that send half a request line and stall
 sp=""
 for i in $(seq 20); do
