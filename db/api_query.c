@@ -774,8 +774,12 @@ static int lookup_parse(struct api_request *r, char **part, int nparts, char *er
 		}
 		return 0;
 	}
-	set_err(err, err_size, "unknown lookup '%s/%s' (rrset/name, rrset/raw, rdata/name, rdata/ip, rdata/raw)",
-		shown(kind, sh, sizeof(sh)), sub);
+	{
+		char sh2[128];
+		set_err(err, err_size,
+			"unknown lookup '%s/%s' (rrset/name, rrset/raw, rdata/name, rdata/ip, rdata/raw)",
+			shown(kind, sh, sizeof(sh)), shown(sub, sh2, sizeof(sh2)));
+	}
 	return -1;
 }
 

@@ -449,6 +449,114 @@ static void test_bad_parameters(void **state)
 	parse_bad("/pdns/query/x.test", "limit=5", "takes no query parameters");
 }
 
+/* ---- mutated requests: no crash, and every answer keeps its invariants ----------- */
+
+static uint64_t mut_state = 0x243F6A8885A308D3ULL;
+static unsigned int mut_rand(unsigned int n)
+{
+	mut_state ^= mut_state << 13;
+	mut_state ^= mut_state >> 7;
+	mut_state ^= mut_state << 17;
+	return (unsigned int)(mut_state % n);
+}
+
+static void test_mutated_requests_keep_invariants(void **state)
+{
+	static const char *const seeds[] = {
+		"/dnsdb/v2/lookup/rrset/name/www.example.test/A/example.test",
+		"/dnsdb/v2/lookup/rrset/name/%2A.example.test",
+		"/dnsdb/v2/summarize/rrset/name/www.example.%2A/ANY-DNSSEC",
+		"/dnsdb/v2/lookup/rrset/raw/03575757076578616d706c65047465737400/A",
+		"/dnsdb/v2/lookup/rdata/name/ns1.example.test/NS",
+		"/dnsdb/v2/lookup/rdata/ip/198.51.100.0,24",
+		"/dnsdb/v2/lookup/rdata/ip/2001%3Adb8%3A%3A1-2001%3Adb8%3A%3A9",
+		"/dnsdb/v2/lookup/rdata/raw/000a046d61696c076578616d706c65047465737400/MX",
+		"/dnsdb/v2/lookup/rdata/raw/c0000201",
+		"/pdns/query/192.0.2.0/24",
+		"/pdns/query/a\\.b\\065.test",
+		"/dnsdb/v2/rate_limit",
+	};
+	static const char *const qs[] = {
+		DNSDBQ_QS "&limit=5&offset=2&aggr=f",
+		"time_first_before=-100&time_last_after=1700000000&humantime=t",
+		"max_count=10", "", NULL,
+	};
+	static const char alphabet[] = "%/\\.*,-:0123456789aAfFzZ\x01\x7f\xff&=";
+	char path[600], q[300], out[1100], e2[API_ERROR_MAX];
+	unsigned int accepted = 0;
+	(void)state;
+
+	for (unsigned int iter = 0; iter < 200000; iter++) {
+		const char *sp = seeds[mut_rand(sizeof(seeds) / sizeof(seeds[0]))];
+		const char *sq = qs[mut_rand(sizeof(qs) / sizeof(qs[0]))];
+		size_t n = strlen(sp), m = sq ? strlen(sq) : 0;
+		unsigned int edits = 1 + mut_rand(4);
+
+		memcpy(path, sp, n + 1);
+		if (sq != NULL)
+			memcpy(q, sq, m + 1);
+		for (unsigned int e = 0; e < edits; e++) {
+			bool in_q = sq != NULL && mut_rand(3) == 0;
+			char *b = in_q ? q : path;
+			size_t *len = in_q ? &m : &n;
+			size_t cap = in_q ? sizeof(q) : sizeof(path);
+			size_t at = *len ? mut_rand((unsigned int)*len + 1) : 0;
+			switch (mut_rand(4)) {
+			case 0:	/* replace */
+				if (at < *len)
+					b[at] = alphabet[mut_rand(sizeof(alphabet) - 1)];
+				break;
+			case 1:	/* insert */
+				if (*len + 2 < cap) {
+					memmove(b + at + 1, b + at, *len - at + 1);
+					b[at] = alphabet[mut_rand(sizeof(alphabet) - 1)];
+					(*len)++;
+				}
+				break;
+			case 2:	/* truncate */
+				b[at] = '\0';
+				*len = at;
+				break;
+			default: /* repeat a run (long labels, long names) */
+				for (unsigned int k = 0, r = mut_rand(80); k < r && *len + 2 < cap; k++) {
+					memmove(b + at + 1, b + at, *len - at + 1);
+					b[at] = 'a';
+					(*len)++;
+				}
+			}
+		}
+		err[0] = '\0';
+		if (api_request_parse(path, sq ? q : NULL, NOW, &req, err, sizeof(err)) != 0) {
+			/* a reject always says why, in printable text */
+			assert_true(err[0] != '\0');
+			for (const char *c = err; *c; c++)
+				if (*c < 0x20 || *c >= 0x7f)
+					fail_msg("message for %s?%s has byte 0x%02x: %s", path,
+						 sq ? q : "", (unsigned char)*c, err);
+			continue;
+		}
+		accepted++;
+		if (req.q.name != NULL && req.q.kind != DB_QUERY_RDATA_IP) {
+			/* canonical names are a fixed point */
+			assert_int_equal(api_name_canonical(req.q.name, out, sizeof(out), e2, sizeof(e2)), 0);
+			assert_string_equal(out, req.q.name);
+		}
+		if (req.q.bailiwick != NULL) {
+			assert_int_equal(api_name_canonical(req.q.bailiwick, out, sizeof(out), e2,
+							    sizeof(e2)), 0);
+			assert_string_equal(out, req.q.bailiwick);
+		}
+		if (req.q.kind == DB_QUERY_RDATA_IP && req.endpoint != API_EP_RATE_LIMIT &&
+		    req.endpoint != API_EP_PING)
+			assert_true(memcmp(req.q.ip_lo, req.q.ip_hi,
+					   req.q.ip_family == AF_INET ? 4 : 16) <= 0);
+		assert_true(req.q.offset <= API_OFFSET_MAX);
+		api_request_clear(&req);
+	}
+	/* the mutations must leave a fair share valid, or the test checks nothing */
+	assert_true(accepted > 10000);
+}
+
 /* ---- rendering, read back by jansson --------------------------------------------- */
 
 static json_t *one_line(const struct api_buf *b)
@@ -860,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_bad_parameters),
+		cmocka_unit_test(test_mutated_requests_keep_invariants),
 		cmocka_unit_test(test_saf_rrset_line_any_bytes),
 		cmocka_unit_test(test_saf_rdata_line_is_a_string_and_unknown_type),
 		cmocka_unit_test(test_cond_and_cof_lines),
