@@ -72,7 +72,16 @@
 	X(SEG_CHECKSUM,           segment_checksum,      "segment checksum mismatch") \
 	X(SEG_LZ4,                segment_lz4,           "LZ4 frame error") \
 	X(SEG_TRAILER,            segment_trailer,       "segment trailer missing or inconsistent") \
-	X(SEG_RECORD,             segment_bad_record,    "segment record is not one JSON object per line")
+	X(SEG_RECORD,             segment_bad_record,    "segment record is not one JSON object per line") \
+	/* database (db/) */ \
+	X(DB_COF_SYNTAX,          cof_bad_json,          "record line is not one well-formed JSON object") \
+	X(DB_COF_FIELD,           cof_bad_field,         "record field missing, repeated or of the wrong type") \
+	X(DB_NAME,                db_bad_name,           "bad domain name") \
+	X(DB_RRTYPE,              db_bad_rrtype,         "unknown RR type or class") \
+	X(DB_RDATA,               db_bad_rdata,          "bad rdata") \
+	X(DB_CORRUPT,             db_corrupt,            "database file unreadable or inconsistent") \
+	X(DB_LOCKED,              db_locked,             "database directory is locked by another writer") \
+	X(DB_DUPLICATE,           db_duplicate_segment,  "segment already in the database")
 
 enum dnsift_err {
 #define DNSIFT_ERR_ENUM(sym, name, text) DNSIFT_E##sym,
