@@ -4,7 +4,7 @@
  *
  * It speaks only the public DNSDB API v2 (SAF framing) of the server it came
  * from. Every value from the database reaches the page through textContent or
- * DOM attributes set one by one, never through innerHTML: rdata can hold any
+ * DOM attributes set one by one, never parsed as HTML: rdata can hold any
  * bytes, "<script>" included. The server's Content-Security-Policy forbids
  * inline script as a second wall.
  *
@@ -397,11 +397,17 @@
     box.setAttribute('width', String(W));
     box.setAttribute('height', String(H));
     const axis = svg('g', { class: 'axis' });
-    for (let i = 0; i <= 4; i++) {
-      const x = LABEL + (plot * i) / 4;
+    /* start, middle and end; a label only where its time differs from the last one */
+    const ticks = t1 - t0 >= 2 ? 2 : 1;
+    let lastLabel = '';
+    for (let i = 0; i <= ticks; i++) {
+      const x = LABEL + (plot * i) / ticks;
       axis.appendChild(svg('line', { x1: x, x2: x, y1: TOP - 4, y2: H - 4 }));
-      const lab = svg('text', { x, y: 12, 'text-anchor': i === 0 ? 'start' : (i === 4 ? 'end' : 'middle') });
-      lab.textContent = human(Math.round(t0 + (span * i) / 4));
+      const text = human(i === ticks ? t1 : Math.round(t0 + (span * i) / ticks));
+      if (text === lastLabel) continue;
+      lastLabel = text;
+      const lab = svg('text', { x, y: 12, 'text-anchor': i === 0 ? 'start' : (i === ticks ? 'end' : 'middle') });
+      lab.textContent = text;
       axis.appendChild(lab);
     }
     box.appendChild(axis);
