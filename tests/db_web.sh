@@ -76,7 +76,8 @@ ln -s "$tmp/keys" "$tmp/web/keys.txt"
 printf 'db_web_dir = %s\n' "$tmp/web" > "$tmp/dnsift.conf"
 "$db" -c "$tmp/dnsift.conf" -d "$tmp/db" serve --listen 127.0.0.1:0 --keys "$tmp/keys" \
 	> "$tmp/serve.log" 2>&1 &
-pids="$pids $!"
+serve_pid=$!
+pids="$pids $serve_pid"
 port=""
 for _ in $(seq 100); do
 	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.log")
@@ -237,5 +238,13 @@ empty_answer fenced-empty "rrset/name/%2A.example.test?limit=1000&time_last_afte
 	ok "a typed date fence becomes its Unix time (date -u)" || bad "date fence: $(jq -r .api_path "$out/page-fenced-empty.json")"
 
 if [ -s "$out/search.png" ]; then ok "screenshot: $out/search.png"; else bad "no screenshot"; fi
+
+# ---- serve stops cleanly (under ASan: no leak, no error report) ---------------------------
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+src=$?
+pids=""
+if [ $src = 0 ] && ! grep -Eq 'Sanitizer|runtime error' "$tmp/serve.log"; then ok "serve stopped cleanly"
+else bad "serve exit $src"; grep -A20 -E 'Sanitizer|runtime error' "$tmp/serve.log" | head -40; fi
 [ $fail = 0 ] && echo "PASS db_web" || echo "FAIL db_web"
 exit $fail

@@ -338,6 +338,9 @@ def scenario(p, key, out):
 
     # 7. hostile rdata: shown as text, nothing created from it, nothing run
     p.goto("?q=evil.example.test")
+    shot = p.br.call("Page.captureScreenshot", {"format": "png"})
+    with open(os.path.join(out, "search-hostile.png"), "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
     dom = p.js(r"""(function () {
       const out = document.getElementById('out');
       const tags = new Set([...out.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()));

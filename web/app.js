@@ -420,7 +420,7 @@
       const label = svg('text', { x: LABEL - 8, y: y + ROW - 5, 'text-anchor': 'end' });
       const rd = r.rdata.length ? r.rdata[0] + (r.rdata.length > 1 ? ' (+' + (r.rdata.length - 1) + ')' : '') : '';
       const full = r.rrname + ' ' + r.rrtype + ' ' + rd;
-      label.textContent = full.length > 52 ? full.slice(0, 51) + '\u2026' : full;
+      label.textContent = full.length > 46 ? full.slice(0, 45) + '\u2026' : full;
       g.appendChild(label);
       const x = LABEL + ((r.first - t0) / span) * plot;
       const w = Math.max(((r.last - r.first) / span) * plot, 3);
