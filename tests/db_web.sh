@@ -182,6 +182,32 @@ for s in net net6 rdata typed wild; do
 	[ "$(wc -l < "$tmp/expect-$s")" -gt 0 ] || bad "$s: the oracle itself is empty (bad test data)"
 done
 
+# every rdata pivot link of a page with many types (example.test.) leads somewhere true:
+# the API's answer to the link's question holds the row the link was on
+same_rows owner 'rrset/name/example.test?limit=1000' "every type of example.test."
+nlinks=0
+nchecked=0
+while IFS=$'\t' read -r rrname rrtype text q; do
+	nlinks=$((nlinks + 1))
+	case $q in
+	*/*[0-9])	# NET/LEN; the address index holds A and AAAA (not SVCB/HTTPS hints)
+		case $rrtype in A|AAAA) ;; *) continue;; esac
+		path="rdata/ip/$(printf '%s' "$q" | sed 's|/|,|')";;
+	*/*) path="rdata/name/$(jq -rn --arg n "${q%/*}" '$n | @uri')/${q##*/}";;
+	*) case $rrtype in NS|CNAME|DNAME|PTR|MX|SRV|SOA|SVCB|HTTPS|A|AAAA)
+		bad "pivot $text in $rrtype: an owner link where the index holds the name ($q)";; esac
+	   continue;;
+	esac
+	# (not jq -e: jq 1.6 takes its status from the last input line, here the cond)
+	found=$(api "$path?limit=1000" | jq -s --arg o "$rrname" --arg t "$rrtype" \
+		'any(.[]; .obj != null and .obj.rrname == $o and .obj.rrtype == $t)')
+	nchecked=$((nchecked + 1))
+	[ "$found" = true ] || bad "pivot $text in $rrname $rrtype: $path does not hold that row"
+done < <(jq -r '.links[] | [.rrname, .rrtype, .text, .q] | @tsv' "$out/page-owner.json" "$out/page-name.json")
+[ $nchecked -ge 10 ] &&
+	ok "example.test. and www.example.test. pages: $nlinks rdata links; each of the $nchecked index pivots answers with the row it came from" ||
+	bad "only $nchecked index pivots to check"
+
 # the name question against the segments themselves: records merged per RRset key
 jq -s -S -c 'map(select(.rrname == "www.example.test."))
 	| group_by([.rrtype, (.bailiwick // ""), .rdata])

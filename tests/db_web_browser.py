@@ -188,7 +188,15 @@ class Page:
               count: Number(td[6].textContent),
             };
           });
+          const links = [];
+          for (const tr of document.querySelectorAll('#rows tr')) {
+            for (const a of tr.children[2].querySelectorAll('a.pivot')) {
+              links.push({ rrname: tr.children[0].textContent, rrtype: tr.children[1].textContent,
+                           text: a.textContent, q: new URL(a.href).searchParams.get('q') });
+            }
+          }
           return {
+            links: links,
             url: location.pathname + location.search,
             message: vis('message') ? document.getElementById('message').textContent : '',
             message_class: document.getElementById('message').className,
@@ -256,6 +264,7 @@ def scenario(p, key, out):
                     ("net6", "?q=2001%3Adb8%3A%3A%2F32&l=1000"),
                     ("rdata", "?q=ns1.example.test.%2FNS"),
                     ("typed", "?q=example.test&t=MX"),
+                    ("owner", "?q=example.test&l=1000"),
                     ("fenced", "?q=*.example.test&l=1000&tla=1795734899"),
                     ("fenced-empty", "?q=*.example.test&l=1000&tla=2099-01-01"),
                     ("bailiwick", "?q=ns1.example.test&b=test."),

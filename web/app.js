@@ -274,7 +274,9 @@
   /*
    * The spans of one rdata string that are names or addresses, as
    * [{ start, end, q, title }]. The string itself is shown unchanged; only
-   * these spans become links.
+   * these spans become links. Names the store indexes inside rdata (NS, CNAME,
+   * DNAME, PTR, MX, SRV, SOA, SVCB, HTTPS: db/db_keys.c) pivot to rdata/name
+   * NAME/TYPE; other names to their own RRsets; addresses to their network.
    */
   function rdataSpans(rrtype, rd) {
     const spans = [];
@@ -286,6 +288,11 @@
     const name = (f, type, title) => {
       if (!f || f.text === '.' || f.text.startsWith('"')) return;
       spans.push({ start: f.start, end: f.end, q: f.text + '/' + type, title });
+    };
+    /* a name the rdata index does not hold (db_keys.c): pivot to its own RRsets */
+    const owner = (f, title) => {
+      if (!f || f.text === '.' || f.text.startsWith('"')) return;
+      spans.push({ start: f.start, end: f.end, q: f.text, title });
     };
     const addr = (start, text) => {
       const net = addressNet(text);
@@ -302,7 +309,12 @@
       name(fields[0], 'SOA', 'zones whose SOA names this primary');
       name(fields[1], 'SOA', 'zones whose SOA names this contact');
       break;
-    case 'NAPTR': if (fields.length >= 6) name(fields[fields.length - 1], 'NAPTR', 'NAPTR replacements'); break;
+    case 'NAPTR': if (fields.length >= 6) owner(fields[fields.length - 1], 'RRsets of the replacement'); break;
+    case 'RRSIG': if (fields.length >= 9) owner(fields[7], 'RRsets of the signing zone'); break;
+    case 'NSEC': owner(fields[0], 'RRsets of the next name'); break;
+    case 'RP': owner(fields[0], 'RRsets of the mailbox name'); owner(fields[1], 'RRsets of the TXT name'); break;
+    case 'AFSDB':
+    case 'KX': owner(fields[1], 'RRsets of the host'); break;
     case 'SVCB':
     case 'HTTPS':
       name(fields[1], rrtype, 'names whose ' + rrtype + ' target is this name');
