@@ -452,6 +452,9 @@ int cof_read_line(struct cof_reader *r, const char *line, size_t len, struct cof
 		const char *s;
 		size_t sn;
 
+		if (c.p >= c.end)
+			return fail(&c, -DNSIFT_EDB_COF_SYNTAX, "expected a value");
+
 		switch (f) {
 		case 0:
 			if (skip_value(&c, 1))

@@ -6,6 +6,7 @@
  *   dnsift-db [-c FILE] [-d DIR] serve [--listen ADDR:PORT] [--keys FILE]
  *   dnsift-db [-c FILE] [-d DIR] compact [--tiered]
  *   dnsift-db [-c FILE] [-d DIR] stats [--json]
+ *   dnsift-db [-c FILE] [-d DIR] dump
  *
  * Single-threaded except serve (libmicrohttpd's threads, db/serve.c). Signal
  * handlers only set a flag.
@@ -23,6 +24,7 @@
 #include "db/ingest.h"
 #include "db/serve.h"
 #include "db/store.h"
+#include "wire/cof.h"
 #include "wire/err.h"
 
 #ifndef DNSIFT_VERSION
@@ -44,6 +46,7 @@ static void usage(FILE *out)
 		"       dnsift-db [-c FILE] [-d DIR] serve [--listen ADDR:PORT] [--keys FILE]\n"
 		"       dnsift-db [-c FILE] [-d DIR] compact [--tiered]\n"
 		"       dnsift-db [-c FILE] [-d DIR] stats [--json]\n"
+		"       dnsift-db [-c FILE] [-d DIR] dump\n"
 		"\n"
 		"  -c, --config FILE   configuration file (default %s if present)\n"
 		"  -d, --dir DIR       database directory (default: db_dir of the configuration)\n"
@@ -57,7 +60,8 @@ static void usage(FILE *out)
 		"serve    the DNSDB API v2 and CIRCL /pdns/query over HTTP.\n"
 		"compact  merge every file into one (--tiered: only full tiers).\n"
 		"stats    files, entries, and each sensor's segment book (gaps, duplicates,\n"
-		"         recovered segments, drop counters); --json for JSON.\n",
+		"         recovered segments, drop counters); --json for JSON.\n"
+		"dump     every RRset, merged over all files, as COF NDJSON (an export).\n",
 		CONF_DEFAULT_PATH);
 }
 
@@ -79,6 +83,7 @@ static struct db_store *open_store(const struct dnsift_conf *conf, bool writable
 		.writable = writable,
 		.batch_max_entries = conf->db_batch_entries,
 		.memory_bytes = conf->db_memory,
+		.background_compaction = writable,
 	};
 	struct db_store *s = db_store_open(&sp);
 
@@ -473,6 +478,86 @@ static int cmd_stats(const struct dnsift_conf *conf, int argc, char **argv)
 	return 0;
 }
 
+/* ---- dump ------------------------------------------------------------------------ */
+
+static void json_str(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+static int dump_one(void *arg, const struct db_result *r)
+{
+	FILE *out = arg;
+	const char *tn = rrtype_name(r->rrtype);
+
+	fputs("{\"rrname\":", out);
+	json_str(out, r->rrname);
+	if (tn) {
+		fputs(",\"rrtype\":", out);
+		json_str(out, tn);
+	} else {
+		fprintf(out, ",\"rrtype\":%u", r->rrtype);
+	}
+	if (r->rrclass != 1)
+		fprintf(out, ",\"rrclass\":%u", r->rrclass);
+	fputs(",\"rdata\":[", out);
+	for (unsigned i = 0; i < r->rdata_count; i++) {
+		if (i)
+			putc(',', out);
+		json_str(out, r->rdata[i]);
+	}
+	fprintf(out, "],\"time_first\":%" PRIu64 ",\"time_last\":%" PRIu64 ",\"count\":%" PRIu64,
+		r->time_first, r->time_last, r->count);
+	if (r->bailiwick) {
+		fputs(",\"bailiwick\":", out);
+		json_str(out, r->bailiwick);
+	}
+	fputs("}\n", out);
+	return ferror(out) ? 1 : 0;
+}
+
+static int cmd_dump(const struct dnsift_conf *conf, int argc, char **argv)
+{
+	struct db_store *s;
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return 2;
+	s = open_store(conf, false);
+	if (!s)
+		return 1;
+	/* The root's RRsets, then every name below the root. */
+	struct db_query q = { .kind = DB_QUERY_RRSET_NAME, .name = ".", .aggregate = true };
+
+	rc = db_store_query(s, &q, dump_one, stdout);
+	if (rc >= 0 && rc != DB_QUERY_STOPPED) {
+		q.wildcard = DB_WILDCARD_LEFT;
+		rc = db_store_query(s, &q, dump_one, stdout);
+	}
+	db_store_close(s);
+	if (fflush(stdout) != 0 || rc == DB_QUERY_STOPPED) {
+		fprintf(stderr, "dnsift-db dump: write error\n");
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "dnsift-db dump: %s\n", dnsift_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -540,6 +625,8 @@ int main(int argc, char **argv)
 		rc = cmd_compact(conf, argc, argv);
 	else if (strcmp(cmd, "stats") == 0)
 		rc = cmd_stats(conf, argc, argv);
+	else if (strcmp(cmd, "dump") == 0)
+		rc = cmd_dump(conf, argc, argv);
 	else
 		fprintf(stderr, "dnsift-db: unknown command '%s' (ingest, serve, compact, stats)\n",
 			cmd);

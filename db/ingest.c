@@ -41,6 +41,8 @@ struct ingest {
 	uint64_t batch_opened_ms;	/* when the batch got its first segment */
 	struct seen_seg *inbatch;	/* segments of the open batch */
 	size_t ninbatch, capinbatch;
+	struct seen_seg *inflight;	/* segments of the batch being committed (async) */
+	size_t ninflight, capinflight;
 	struct cof_reader *cof;
 	struct ingest_stats st;
 	struct handled *hd;
@@ -93,12 +95,25 @@ struct ingest *ingest_create(const struct ingest_params *p)
 	return in;
 }
 
+/* The batch in flight is done (or failed): its segments are the store's now. */
+static int sync_inflight(struct ingest *in)
+{
+	int rc = db_store_sync(in->p.store);
+
+	if (in->ninflight && rc == 0)
+		in->st.batches++;
+	in->ninflight = 0;
+	if (rc)
+		fprintf(in->p.log, "dnsift-db: commit failed: %s\n", dnsift_strerror(rc));
+	return rc;
+}
+
 int ingest_flush(struct ingest *in)
 {
-	int rc;
+	int rc = sync_inflight(in);
 
-	if (!in->batch)
-		return 0;
+	if (rc || !in->batch)
+		return rc;
 	rc = db_batch_commit(in->batch);
 	in->batch = NULL;
 	in->ninbatch = 0;
@@ -112,6 +127,36 @@ int ingest_flush(struct ingest *in)
 	return 0;
 }
 
+/*
+ * A full batch: commit it in the store's committer thread while the next one fills
+ * (both cores busy). Its segments stay known here until it is in.
+ */
+static int flush_async(struct ingest *in)
+{
+	int rc = sync_inflight(in);
+	struct seen_seg *t;
+	size_t tc;
+
+	if (rc)
+		return rc;
+	/* Swap the lists: the open batch's segments become the in-flight ones. */
+	t = in->inflight;
+	tc = in->capinflight;
+	in->inflight = in->inbatch;
+	in->capinflight = in->capinbatch;
+	in->ninflight = in->ninbatch;
+	in->inbatch = t;
+	in->capinbatch = tc;
+	in->ninbatch = 0;
+	rc = db_batch_commit_async(in->batch);
+	in->batch = NULL;
+	if (rc) {
+		in->ninflight = 0;
+		fprintf(in->p.log, "dnsift-db: commit failed: %s\n", dnsift_strerror(rc));
+	}
+	return rc;
+}
+
 int ingest_free(struct ingest *in)
 {
 	int rc;
@@ -120,10 +165,11 @@ int ingest_free(struct ingest *in)
 		return 0;
 	rc = ingest_flush(in);
 	cof_reader_free(in->cof);
-	for (size_t i = 0; i < in->nhd; i++)
+	for (size_t i = 0; i < in->caphd; i++)
 		free(in->hd[i].path);
 	free(in->hd);
 	free(in->inbatch);
+	free(in->inflight);
 	free(in);
 	return rc;
 }
@@ -143,6 +189,9 @@ static bool in_batch(const struct ingest *in, const char *sid, uint64_t seq)
 {
 	for (size_t i = 0; i < in->ninbatch; i++)
 		if (in->inbatch[i].seq == seq && strcmp(in->inbatch[i].sensor_id, sid) == 0)
+			return true;
+	for (size_t i = 0; i < in->ninflight; i++)
+		if (in->inflight[i].seq == seq && strcmp(in->inflight[i].sensor_id, sid) == 0)
 			return true;
 	return false;
 }
@@ -391,8 +440,8 @@ static int ingest_file(struct ingest *in, const char *path)
 		in->st.bad_by_reason[i] += in->seg_bad_by[i];
 	if (!in->batch_opened_ms)
 		in->batch_opened_ms = now_ms();
-	if (db_batch_entries(in->batch) >= in->p.batch_entries)
-		return ingest_flush(in);
+	if (db_batch_entries(in->batch) >= in->p.batch_entries || db_batch_full(in->batch))
+		return flush_async(in);
 	return 0;
 }
 
@@ -450,38 +499,76 @@ nomem:
 	return -DNSIFT_ENOMEM;
 }
 
-static bool handled_check(struct ingest *in, const char *path, bool add)
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+/* Open addressing over caphd slots (a power of two, at most half full). */
+static bool handled_grow(struct ingest *in)
+{
+	size_t nc = in->caphd ? in->caphd * 2 : 1024;
+	struct handled *n = calloc(nc, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < in->caphd; i++) {
+		if (!in->hd[i].path)
+			continue;
+		size_t j = path_hash(in->hd[i].path) & (nc - 1);
+
+		while (n[j].path)
+			j = (j + 1) & (nc - 1);
+		n[j] = in->hd[i];
+	}
+	free(in->hd);
+	in->hd = n;
+	in->caphd = nc;
+	return true;
+}
+
+/*
+ * Under watch: true when path was handled already with this size and mtime (a rescan
+ * or a second event must not offer it again); otherwise remember it and say false.
+ */
+static bool handled_check(struct ingest *in, const char *path, bool add, bool settle)
 {
 	struct stat st;
+	size_t j;
 
 	if (stat(path, &st) != 0)
 		return true;	/* gone: nothing to do */
-	for (size_t i = 0; i < in->nhd; i++)
-		if (strcmp(in->hd[i].path, path) == 0) {
-			if (in->hd[i].size == (uint64_t)st.st_size &&
-			    in->hd[i].mtime == (int64_t)st.st_mtime)
+	/* A rescan may meet a file still being written in place (cp, a writer that does
+	 * not rename): leave it to its close-write event or a later scan rather than
+	 * quarantine it as truncated. */
+	if (settle && (int64_t)st.st_mtime > (int64_t)time(NULL) - 2)
+		return true;
+	if (in->nhd * 2 >= in->caphd && !handled_grow(in))
+		return false;
+	j = path_hash(path) & (in->caphd - 1);
+	while (in->hd[j].path) {
+		if (strcmp(in->hd[j].path, path) == 0) {
+			if (in->hd[j].size == (uint64_t)st.st_size &&
+			    in->hd[j].mtime == (int64_t)st.st_mtime)
 				return true;
 			if (add) {
-				in->hd[i].size = (uint64_t)st.st_size;
-				in->hd[i].mtime = (int64_t)st.st_mtime;
+				in->hd[j].size = (uint64_t)st.st_size;
+				in->hd[j].mtime = (int64_t)st.st_mtime;
 			}
 			return false;
 		}
+		j = (j + 1) & (in->caphd - 1);
+	}
 	if (add) {
-		if (in->nhd == in->caphd) {
-			size_t nc = in->caphd ? in->caphd * 2 : 256;
-			struct handled *p = realloc(in->hd, nc * sizeof(*p));
-
-			if (!p)
-				return false;
-			in->hd = p;
-			in->caphd = nc;
-		}
-		in->hd[in->nhd].path = strdup(path);
-		if (!in->hd[in->nhd].path)
+		in->hd[j].path = strdup(path);
+		if (!in->hd[j].path)
 			return false;
-		in->hd[in->nhd].size = (uint64_t)st.st_size;
-		in->hd[in->nhd].mtime = (int64_t)st.st_mtime;
+		in->hd[j].size = (uint64_t)st.st_size;
+		in->hd[j].mtime = (int64_t)st.st_mtime;
 		in->nhd++;
 	}
 	return false;
@@ -498,7 +585,7 @@ static int ingest_dir(struct ingest *in, const char *dir, bool watch)
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && (!watch || !handled_check(in, v[i], true)))
+		if (rc == 0 && (!watch || !handled_check(in, v[i], true, true)))
 			rc = ingest_file(in, v[i]);
 		free(v[i]);
 	}
@@ -568,7 +655,7 @@ int ingest_watch(struct ingest *in, const char *const *dirs, unsigned ndirs,
 					if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirs[i],
 							     ev->name) >= sizeof(path))
 						continue;
-					if (!handled_check(in, path, true))
+					if (!handled_check(in, path, true, false))
 						rc = ingest_file(in, path);
 				}
 			}

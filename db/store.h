@@ -135,6 +135,8 @@ struct db_store_params {
 	bool writable;			/* ingest/compact: true; serve/stats: false */
 	uint64_t batch_max_entries;	/* close a batch at this many entries; 0 = default */
 	uint64_t memory_bytes;		/* sort memory of a batch; 0 = default */
+	bool background_compaction;	/* tiered compaction in the committer thread after
+					 * each db_batch_commit_async */
 };
 
 struct db_store;
@@ -177,11 +179,24 @@ void db_batch_rollback(struct db_batch *b, const struct db_batch_mark *m);
 int db_batch_add_duplicate(struct db_batch *b, const char *sensor_id, uint64_t seq);
 /* Entries held so far (to close batches on size). */
 uint64_t db_batch_entries(const struct db_batch *b);
+/* True once the batch holds batch_max_entries entries or memory_bytes of memory
+ * (db_store_params): the writer should commit at its next segment boundary. */
+bool db_batch_full(const struct db_batch *b);
 /* Write, fsync, rename, publish; then free b. After 0 the batch survives kill -9.
  * On error nothing of the batch is visible, and b is freed. */
 int db_batch_commit(struct db_batch *b);
 /* Drop an uncommitted batch. */
 void db_batch_abort(struct db_batch *b);
+
+/*
+ * Commit in the store's committer thread, so the writer can fill the next batch
+ * meanwhile (ingest uses both cores this way). At most one batch is in flight: this
+ * first waits for the previous one and returns its error, if any (b is then dropped).
+ * b is durable only once db_store_sync returned 0 after this call. Writer thread.
+ */
+int db_batch_commit_async(struct db_batch *b);
+/* Wait for the batch in flight (if any); 0 or its commit error. Writer thread. */
+int db_store_sync(struct db_store *s);
 
 /* Merge files into larger tiers (a full merge when full is true). Writer thread.
  * Crash-safe: a kill -9 at any point neither loses nor doubles an entry. */

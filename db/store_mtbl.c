@@ -75,6 +75,13 @@ struct db_store {
 	struct db_view *view;
 	struct mtbl_merger_options *mopt;
 	bool batch_open;
+	/* the committer thread (db_batch_commit_async) */
+	pthread_mutex_t cmu;
+	pthread_cond_t ccv;
+	pthread_t committer;
+	bool committer_started, committer_stop, background_compaction;
+	struct db_batch *inflight;	/* handed over, not yet committed */
+	int inflight_rc;
 };
 
 static void file_unref(struct db_file *f)
@@ -192,7 +199,7 @@ static int file_replaces(struct db_file *f, uint64_t **out, size_t *n, size_t *c
 	size_t klen, vlen;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;	/* none */
 	while (mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success) {
 		char nm[DB_FILE_NAME_LEN + 1];
 		uint64_t num;
@@ -453,11 +460,14 @@ struct db_store *db_store_open(const struct db_store_params *p)
 	}
 	s->lockfd = -1;
 	s->writable = p->writable;
+	s->background_compaction = p->background_compaction;
 	s->batch_max_entries = p->batch_max_entries ? p->batch_max_entries
 						    : DB_DEFAULT_BATCH_ENTRIES;
 	s->memory_bytes = p->memory_bytes ? p->memory_bytes : DB_DEFAULT_MEMORY;
 	s->dir = strdup(p->dir);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->cmu, NULL);
+	pthread_cond_init(&s->ccv, NULL);
 	s->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!s->dir || s->dirfd < 0) {
 		e = s->dir ? errno : ENOMEM;
@@ -492,6 +502,8 @@ fail:
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->cmu);
+	pthread_cond_destroy(&s->ccv);
 	free(s->dir);
 	free(s);
 	errno = e;
@@ -502,6 +514,16 @@ void db_store_close(struct db_store *s)
 {
 	if (!s)
 		return;
+	if (s->committer_started) {
+		db_store_sync(s);
+		pthread_mutex_lock(&s->cmu);
+		s->committer_stop = true;
+		pthread_cond_broadcast(&s->ccv);
+		pthread_mutex_unlock(&s->cmu);
+		pthread_join(s->committer, NULL);
+	}
+	pthread_mutex_destroy(&s->cmu);
+	pthread_cond_destroy(&s->ccv);
 	view_unref(s->view);
 	mtbl_merger_options_destroy(&s->mopt);
 	if (s->lockfd >= 0)
@@ -592,6 +614,7 @@ struct db_batch {
 	size_t n, cap;
 	uint64_t segments;
 	uint64_t bytes;
+	bool detached;		/* handed to the committer: not the store's open batch */
 };
 
 struct db_batch *db_batch_begin(struct db_store *s)
@@ -926,6 +949,13 @@ uint64_t db_batch_entries(const struct db_batch *b)
 	return b ? b->n : 0;
 }
 
+bool db_batch_full(const struct db_batch *b)
+{
+	/* Memory: the arena plus the pointer array and the sort's scratch copy of it. */
+	return b && (b->n >= b->s->batch_max_entries ||
+		     b->bytes + 2 * b->cap * sizeof(*b->ents) >= b->s->memory_bytes);
+}
+
 void db_batch_mark(const struct db_batch *b, struct db_batch_mark *m)
 {
 	m->entries = b->n;
@@ -953,7 +983,8 @@ static void batch_free(struct db_batch *b)
 	free(b->chunks);
 	free(b->chunk_size);
 	free(b->ents);
-	b->s->batch_open = false;
+	if (!b->detached)
+		b->s->batch_open = false;
 	free(b);
 }
 
@@ -989,6 +1020,22 @@ static void insertion_sort(struct bent **a, size_t n, size_t d)
 	}
 }
 
+/* Depth of the prefix all n keys share from d on (keys share a lot: the type byte,
+ * the TLD, the zone), so a run of single-bucket passes becomes one pass. */
+static size_t common_depth(struct bent **a, size_t n, size_t d)
+{
+	size_t lcp = a[0]->klen;
+
+	for (size_t i = 1; i < n && lcp > d; i++) {
+		size_t l = a[i]->klen < lcp ? a[i]->klen : lcp, j = d;
+
+		while (j < l && a[i]->data[j] == a[0]->data[j])
+			j++;
+		lcp = j;
+	}
+	return lcp > d ? lcp : d + 1;
+}
+
 /*
  * MSD radix sort on key bytes from depth d; keys that end at d sort first. tmp has
  * room for n pointers. Recursion depth is bounded by the key length; an explicit
@@ -1011,7 +1058,85 @@ static void radix_sort(struct bent **a, struct bent **tmp, size_t n, size_t d)
 		if (only == 0)
 			return;	/* all keys equal up to their end */
 		if (only < 257) {
-			d++;
+			d = common_depth(a, n, d);
+			continue;
+		}
+		pos[0] = 0;
+		for (unsigned c = 1; c < 257; c++)
+			pos[c] = pos[c - 1] + cnt[c - 1];
+		for (size_t i = 0; i < n; i++)
+			tmp[pos[a[i]->klen > d ? 1u + a[i]->data[d] : 0]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+		size_t off = cnt[0];
+
+		/* tmp + off: each bucket uses its own part of tmp, so buckets may be sorted
+		 * by different threads at once (sort_parallel). */
+		for (unsigned c = 1; c < 257; c++) {
+			if (cnt[c] > 1)
+				radix_sort(a + off, tmp + off, cnt[c], d + 1);
+			off += cnt[c];
+		}
+		return;
+	}
+	insertion_sort(a, n, d);
+}
+
+/*
+ * The sort is most of a commit, and ingest has a core left over: split the array
+ * into disjoint buckets with the first radix passes, then let two threads take the
+ * buckets, largest first.
+ */
+struct sort_task {
+	struct bent **a, **tmp;
+	size_t n, d;
+};
+
+struct sort_plan {
+	struct sort_task *t;
+	size_t n, cap;
+	atomic_size_t next;
+	bool oom;
+};
+
+static void plan_push(struct sort_plan *p, struct bent **a, struct bent **tmp, size_t n, size_t d)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		struct sort_task *t = realloc(p->t, nc * sizeof(*t));
+
+		if (!t) {
+			p->oom = true;
+			radix_sort(a, tmp, n, d);	/* do it now rather than lose it */
+			return;
+		}
+		p->t = t;
+		p->cap = nc;
+	}
+	p->t[p->n++] = (struct sort_task){ a, tmp, n, d };
+}
+
+static void radix_plan(struct sort_plan *p, struct bent **a, struct bent **tmp, size_t n,
+		       size_t d, size_t cut)
+{
+	size_t cnt[257], pos[257];
+
+	for (;;) {
+		if (n <= cut) {
+			plan_push(p, a, tmp, n, d);
+			return;
+		}
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[a[i]->klen > d ? 1u + a[i]->data[d] : 0]++;
+		unsigned only = 257;
+
+		for (unsigned c = 0; c < 257; c++)
+			if (cnt[c] == n)
+				only = c;
+		if (only == 0)
+			return;
+		if (only < 257) {
+			d = common_depth(a, n, d);
 			continue;
 		}
 		pos[0] = 0;
@@ -1024,12 +1149,48 @@ static void radix_sort(struct bent **a, struct bent **tmp, size_t n, size_t d)
 
 		for (unsigned c = 1; c < 257; c++) {
 			if (cnt[c] > 1)
-				radix_sort(a + off, tmp, cnt[c], d + 1);
+				radix_plan(p, a + off, tmp + off, cnt[c], d + 1, cut);
 			off += cnt[c];
 		}
 		return;
 	}
-	insertion_sort(a, n, d);
+}
+
+static int task_cmp(const void *x, const void *y)
+{
+	const struct sort_task *a = x, *b = y;
+
+	return a->n < b->n ? 1 : a->n > b->n ? -1 : 0;
+}
+
+static void *sort_worker(void *arg)
+{
+	struct sort_plan *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		radix_sort(p->t[i].a, p->t[i].tmp, p->t[i].n, p->t[i].d);
+	return NULL;
+}
+
+static void sort_parallel(struct bent **a, struct bent **tmp, size_t n)
+{
+	struct sort_plan p = { 0 };
+	pthread_t th;
+	bool started;
+
+	if (n < 65536) {
+		radix_sort(a, tmp, n, 0);
+		return;
+	}
+	atomic_init(&p.next, 0);
+	radix_plan(&p, a, tmp, n, 0, n / 16);
+	qsort(p.t, p.n, sizeof(*p.t), task_cmp);
+	started = pthread_create(&th, NULL, sort_worker, &p) == 0;
+	sort_worker(&p);
+	if (started)
+		pthread_join(th, NULL);
+	free(p.t);
 }
 
 /* ---- commit ---------------------------------------------------------------------- */
@@ -1143,7 +1304,24 @@ static int view_add_file(struct db_store *s, uint64_t num, const uint64_t *drop,
 	return 0;
 }
 
+static int batch_commit_now(struct db_batch *b);
+
 int db_batch_commit(struct db_batch *b)
+{
+	int rc;
+
+	if (!b)
+		return -DNSIFT_EINVAL;
+	/* Files are numbered in commit order: let the one in flight finish first. */
+	rc = db_store_sync(b->s);
+	if (rc) {
+		db_batch_abort(b);
+		return rc;
+	}
+	return batch_commit_now(b);
+}
+
+static int batch_commit_now(struct db_batch *b)
 {
 	struct db_store *s;
 	struct mtbl_writer *w = NULL;
@@ -1164,7 +1342,7 @@ int db_batch_commit(struct db_batch *b)
 		batch_free(b);
 		return -DNSIFT_ENOMEM;
 	}
-	radix_sort(b->ents, tmp, b->n, 0);
+	sort_parallel(b->ents, tmp, b->n);
 	free(tmp);
 	num = s->next_num++;
 	w = writer_open(s, num, false);
@@ -1234,6 +1412,82 @@ int db_batch_commit(struct db_batch *b)
 	return view_add_file(s, num, NULL, 0);
 }
 
+/* ---- committing in the background ------------------------------------------------ */
+
+static int compact_loop(struct db_store *s, bool full);
+
+static void *committer_main(void *arg)
+{
+	struct db_store *s = arg;
+
+	pthread_mutex_lock(&s->cmu);
+	for (;;) {
+		while (!s->inflight && !s->committer_stop)
+			pthread_cond_wait(&s->ccv, &s->cmu);
+		if (!s->inflight)
+			break;
+		struct db_batch *b = s->inflight;
+
+		pthread_mutex_unlock(&s->cmu);
+		int rc = batch_commit_now(b);
+
+		/* The writer is filling its next batch and touches neither file numbers nor
+		 * the directory until it syncs, so merging tiers here is safe. */
+		if (rc == 0 && s->background_compaction)
+			rc = compact_loop(s, false);
+
+		pthread_mutex_lock(&s->cmu);
+		s->inflight = NULL;
+		s->inflight_rc = rc;
+		pthread_cond_broadcast(&s->ccv);
+	}
+	pthread_mutex_unlock(&s->cmu);
+	return NULL;
+}
+
+int db_store_sync(struct db_store *s)
+{
+	int rc;
+
+	if (!s || !s->committer_started)
+		return 0;
+	pthread_mutex_lock(&s->cmu);
+	while (s->inflight)
+		pthread_cond_wait(&s->ccv, &s->cmu);
+	rc = s->inflight_rc;
+	s->inflight_rc = 0;
+	pthread_mutex_unlock(&s->cmu);
+	return rc;
+}
+
+int db_batch_commit_async(struct db_batch *b)
+{
+	struct db_store *s;
+	int rc;
+
+	if (!b)
+		return -DNSIFT_EINVAL;
+	s = b->s;
+	rc = db_store_sync(s);
+	if (rc) {
+		db_batch_abort(b);
+		return rc;
+	}
+	if (!s->committer_started) {
+		if (pthread_create(&s->committer, NULL, committer_main, s) != 0)
+			return batch_commit_now(b);	/* no thread: commit here */
+		s->committer_started = true;
+	}
+	/* The batch is no longer the open one: the writer may begin the next. */
+	s->batch_open = false;
+	b->detached = true;
+	pthread_mutex_lock(&s->cmu);
+	s->inflight = b;
+	pthread_cond_broadcast(&s->ccv);
+	pthread_mutex_unlock(&s->cmu);
+	return 0;
+}
+
 /* ---- compaction ------------------------------------------------------------------ */
 
 static unsigned file_tier(uint64_t bytes)
@@ -1300,8 +1554,6 @@ static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *
 		if (rc == 0 && mtbl_writer_add(w, key, klen, val, vlen) != mtbl_res_success)
 			rc = -DNSIFT_EIO;
 	}
-	if (!it)
-		rc = -DNSIFT_ENOMEM;
 	mtbl_iter_destroy(&it);
 	if (rc == 0 && !tail_done) {
 		if (write_stats(w, rrsets, rdatas) != mtbl_res_success)
@@ -1335,10 +1587,8 @@ static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *
 	return rc;
 }
 
-int db_store_compact(struct db_store *s, bool full)
+static int compact_loop(struct db_store *s, bool full)
 {
-	if (!s || !s->writable || s->batch_open)
-		return -DNSIFT_EINVAL;
 	for (;;) {
 		struct db_view *v = view_get(s);
 		uint64_t *sel = calloc(v->n ? v->n : 1, sizeof(*sel));
@@ -1380,6 +1630,16 @@ int db_store_compact(struct db_store *s, bool full)
 	}
 }
 
+int db_store_compact(struct db_store *s, bool full)
+{
+	int rc;
+
+	if (!s || !s->writable || s->batch_open)
+		return -DNSIFT_EINVAL;
+	rc = db_store_sync(s);
+	return rc ? rc : compact_loop(s, full);
+}
+
 /* ---- queries --------------------------------------------------------------------- */
 
 struct qctx {
@@ -1391,6 +1651,8 @@ struct qctx {
 	int status;
 	bool stop;
 	size_t left_at;		/* LEFT wildcard: this key byte must be a label, not 0 */
+	const uint8_t *pat;	/* rdata wildcards: rev (LEFT) or fwd (RIGHT) name prefix */
+	size_t pat_len;
 	bool bw_filter;
 	uint8_t bw_rev[DB_NAME_WIRE_MAX];
 	size_t bw_len;
@@ -1481,7 +1743,7 @@ static int scan_prefix(struct qctx *c, const uint8_t *p, size_t pl, entry_fn fn)
 	size_t kl, vl;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;	/* libmtbl gives no iterator when nothing is at or after the key */
 	while (!c->stop && mtbl_iter_next(it, &k, &kl, &v, &vl) == mtbl_res_success)
 		fn(c, k, kl, v, vl);
 	mtbl_iter_destroy(&it);
@@ -1496,7 +1758,7 @@ static int scan_range(struct qctx *c, const uint8_t *lo, size_t ll, const uint8_
 	size_t kl, vl;
 
 	if (!it)
-		return -DNSIFT_ENOMEM;
+		return 0;
 	while (!c->stop && mtbl_iter_next(it, &k, &kl, &v, &vl) == mtbl_res_success)
 		fn(c, k, kl, v, vl);
 	mtbl_iter_destroy(&it);
@@ -1580,6 +1842,28 @@ static void on_rrset(struct qctx *c, const uint8_t *k, size_t kl, const uint8_t 
 	emit(c, &r);
 }
 
+/* This entry is the SOA's rname and its mname matches the wildcard too. */
+static bool soa_mname_also_matches(const struct qctx *c, const char *rd, const uint8_t *target,
+				   size_t tl)
+{
+	size_t ns[2], nl[2];
+	uint8_t w[DB_NAME_WIRE_MAX], rv[DB_NAME_WIRE_MAX];
+	const uint8_t *m;
+	int wl;
+
+	if (db_rdata_names(6, rd, strlen(rd), ns, nl) != 2)
+		return false;
+	wl = db_name_to_wire(rd + ns[0], nl[0], w);
+	if (wl <= 0)
+		return false;
+	db_wire_reverse(w, (size_t)wl, rv);
+	if ((size_t)wl == tl && memcmp(rv, target, tl) == 0)
+		return false;	/* this is the mname's entry */
+	m = c->q->wildcard == DB_WILDCARD_RIGHT ? w : rv;
+	return (size_t)wl > c->pat_len && memcmp(m, c->pat, c->pat_len) == 0 &&
+	       m[c->pat_len] != 0;
+}
+
 /* RDATA_NAME entry: rev(target) rrtype rev(rrname) rdata. */
 static void on_rdata_name(struct qctx *c, const uint8_t *k, size_t kl, const uint8_t *v,
 			  size_t vl)
@@ -1615,6 +1899,10 @@ static void on_rdata_name(struct qctx *c, const uint8_t *k, size_t kl, const uin
 	rd = o;
 	/* A RAW lookup through the name index: the whole rdata must match too. */
 	if (c->q->kind == DB_QUERY_RDATA_RAW && strcmp(rd, c->q->rdata) != 0)
+		return;
+	/* An SOA is indexed under mname and rname: when a wildcard matches both, report
+	 * it once, with the mname's entry. */
+	if (r.rrtype == 6 && c->pat && soa_mname_also_matches(c, rd, k + 1, tl))
 		return;
 	c->rd[0] = rd;
 	r.rdata = c->rd;
@@ -1740,6 +2028,10 @@ static int run_name_query(struct qctx *c, uint8_t et, entry_fn fn)
 		key[0] = et == DB_ET_RRSET ? DB_ET_RRSET_NAME_FWD : DB_ET_RDATA_NAME_FWD;
 		memcpy(key + 1, wire, (size_t)wl - 1);	/* without the root: a prefix */
 		c->left_at = (size_t)wl;
+		if (et == DB_ET_RDATA_NAME) {
+			c->pat = key + 1;
+			c->pat_len = (size_t)wl - 1;
+		}
 		return scan_prefix(c, key, (size_t)wl, on_fwd);
 	}
 	key[0] = et;
@@ -1747,6 +2039,10 @@ static int run_name_query(struct qctx *c, uint8_t et, entry_fn fn)
 	if (q->wildcard == DB_WILDCARD_LEFT) {
 		/* "this name and below" without the terminator; the name itself is skipped. */
 		c->left_at = (size_t)wl;
+		if (et == DB_ET_RDATA_NAME) {
+			c->pat = key + 1;
+			c->pat_len = (size_t)wl - 1;
+		}
 		return scan_prefix(c, key, (size_t)wl, fn);
 	}
 	kl = 1 + (size_t)wl;
@@ -1915,7 +2211,7 @@ int db_store_stats(struct db_store *s, struct db_store_stats *out)
 	const uint8_t *key, *val;
 	size_t klen, vlen;
 
-	if (!it)
+	if (!src)
 		rc = -DNSIFT_ENOMEM;
 	while (it && mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success)
 		if (!key_is_dup(key, klen))
@@ -1982,7 +2278,7 @@ int db_store_segments(struct db_store *s, db_segment_fn fn, void *arg)
 	bool have = false;
 	int rc = 0;
 
-	if (!it)
+	if (!src)
 		rc = -DNSIFT_ENOMEM;
 	while (rc == 0 && it && mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success) {
 		if (key_is_dup(key, klen)) {

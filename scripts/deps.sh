@@ -13,6 +13,6 @@ apt-get install -y -qq --no-install-recommends \
 	libclang-rt-14-dev valgrind jq tshark tcpreplay iproute2 procps \
 	ldnsutils nginx openssl ca-certificates \
 	curl ethtool passwd python3 gnuplot-nox util-linux \
-	libmtbl-dev mtbl-bin libmicrohttpd-dev dnsdbq \
+	libmtbl-dev mtbl-bin libmicrohttpd-dev dnsdbq gdb \
 	libjansson-dev \
 	chromium >/dev/null

@@ -93,4 +93,25 @@ if [ -x "$pipeline_fuzzer" ]; then
 	fi
 	echo "fuzz.sh: pipeline: no crash in ${seconds}s"
 fi
+
+# The database's record path (db/fuzz_cof_read: COF reader, then index keys into a real
+# store), seeded with the record lines of the bundled golden files, for as long again.
+cof_fuzzer=$build/db/fuzz_cof_read
+if [ -x "$cof_fuzzer" ]; then
+	cseeds=$build/fuzz-cof-seeds
+	rm -rf "$cseeds"
+	mkdir -p "$cseeds" "$build/fuzz-cof-corpus" "$build/fuzz-cof-artifacts"
+	cat "$repo"/tests/captures/*.records.golden 2>/dev/null | split -l 1 -a 5 - "$cseeds/line."
+	echo "fuzz.sh: fuzzing the COF reader ${seconds}s ($(ls "$cseeds" | wc -l) seed lines)"
+	"$cof_fuzzer" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=4096 \
+		-print_final_stats=1 -artifact_prefix="$build/fuzz-cof-artifacts/" \
+		"$build/fuzz-cof-corpus" "$cseeds"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "fuzz.sh: COF reader fuzzer exited $rc; crash input(s):" >&2
+		ls -l "$build/fuzz-cof-artifacts" >&2
+		exit 1
+	fi
+	echo "fuzz.sh: COF reader: no crash in ${seconds}s"
+fi
 exit 0
