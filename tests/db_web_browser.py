@@ -156,8 +156,19 @@ class Page:
         raise CDPError("the page did not finish its search")
 
     def goto(self, query):
+        # mark the old document, so its answer is never taken for the new one's
+        self.js("window.__old_document = true")
         self.br.call("Page.navigate", {"url": self.base + "/" + query})
-        self.wait_answer("")
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                if self.js("window.__old_document !== true && document.body !== null && "
+                           "(document.body.dataset.done || '') !== ''"):
+                    return
+            except CDPError:
+                pass		# the document is being replaced
+            self.br.pump(0.05)
+        raise CDPError("the page did not finish its search (%s)" % query)
 
     def click(self, selector_js):
         """A real mouse click (Input domain) at the centre of the element selector_js finds."""
@@ -299,8 +310,9 @@ def scenario(p, key, out):
     ok(st["url"] == "/?q=192.0.2.0%2F24", "address pivot click: URL %s" % st["url"])
     clean(st, "address pivot")
     # Back returns to the previous search
+    before = p.done_marker()
     p.js("history.back()")
-    p.wait_answer(p.done_marker())
+    p.wait_answer(before)
     st = p.state()
     ok(st["url"] == "/?q=www.example.test&t=A" and st["rows"] and
        all(r["rrtype"] == "A" for r in st["rows"]), "history back: the previous search again")
