@@ -46,7 +46,7 @@ class Browser:
         argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-extensions",
-                "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+                "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--disable-dev-shm-usage",
                 "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank"]
         self.log = open(os.path.join(profile, "chromium.log"), "wb")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
