@@ -19,6 +19,11 @@
 
 #include "wire/err.h"
 
+/* Where meson installs web/ (common/meson.build defines it from the prefix). */
+#ifndef DNSIFT_WEB_DIR
+#define DNSIFT_WEB_DIR "/usr/local/share/dnsift/web"
+#endif
+
 enum key_type {
 	KEY_STRING,	/* char[size] */
 	KEY_STRING_LIST,/* char[max][size] + count */
@@ -113,6 +118,7 @@ static const struct key_def key_table[] = {
 	U64(db_result_limit, 1, 1ULL << 32),
 	U32(db_max_clients, 1, 65536),
 	U32(db_threads, 1, 256),
+	STR(db_web_dir, true),
 };
 
 #define KEY_COUNT (sizeof(key_table) / sizeof(key_table[0]))
@@ -161,6 +167,7 @@ void conf_init_defaults(struct dnsift_conf *conf)
 	conf->db_result_limit = 1000000;
 	conf->db_max_clients = 256;
 	conf->db_threads = 4;
+	snprintf(conf->db_web_dir, sizeof(conf->db_web_dir), "%s", DNSIFT_WEB_DIR);
 }
 
 /* ---- value parsers ---- */

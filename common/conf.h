@@ -114,6 +114,7 @@ struct dnsift_conf {
 	uint64_t db_result_limit;		/* serve: most results one query returns */
 	uint32_t db_max_clients;		/* serve: concurrent connections */
 	uint32_t db_threads;			/* serve: worker threads */
+	char db_web_dir[CONF_PATH_MAX];		/* serve: the search page's files; "" = no page */
 };
 
 /* Fill every field with its default. */

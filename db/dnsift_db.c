@@ -222,6 +222,7 @@ static int cmd_serve(const struct dnsift_conf *conf, int argc, char **argv)
 		.threads = conf->db_threads,
 		/* Well inside the freshness budget that ingest keeps half of. */
 		.refresh_ms = conf->db_freshness_ms / 4 ? conf->db_freshness_ms / 4 : 1,
+		.web_dir = conf->db_web_dir,
 	};
 
 	install_signals();

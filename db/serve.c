@@ -35,6 +35,7 @@
 #include "db/api_query.h"
 #include "db/api_render.h"
 #include "db/store.h"
+#include "db/web.h"
 #include "wire/err.h"
 
 #define STREAM_BUF		(256 * 1024)	/* bytes a producer runs ahead of its socket */
@@ -379,6 +380,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*upload_data_size != 0)
 		return MHD_NO;		/* a body nobody announced: drop the connection */
+	/* The search page's files hold no data: served without a key (db/web.h). */
+	if (db_web_owns(srv->p->web_dir, url))
+		return db_web_respond(srv->p->web_dir, c, url);
 
 	key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
 	pthread_rwlock_rdlock(&srv->keys_lock);

@@ -23,6 +23,7 @@ struct db_serve_params {
 	unsigned int max_clients;	/* concurrent connections */
 	unsigned int threads;		/* libmicrohttpd worker threads */
 	uint32_t refresh_ms;		/* how often the store is refreshed */
+	const char *web_dir;		/* the search page's files (db/web.h); NULL or "": none */
 };
 
 /* Serve until *stop != 0. 0 on a clean stop; negative -DNSIFT_E... with a message on

@@ -2,6 +2,7 @@
 # Install everything dnsift needs to build and test on Debian 12 (run as root).
 # Re-recording the bundled captures (scripts/record-captures.sh) also needs
 # unbound, nsd, knot and knot-dnsutils; the tests only read the recorded files.
+# chromium: the web search page's browser test (tests/db_web.sh, headless).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -13,4 +14,5 @@ apt-get install -y -qq --no-install-recommends \
 	ldnsutils nginx openssl ca-certificates \
 	curl ethtool passwd python3 gnuplot-nox util-linux \
 	libmtbl-dev mtbl-bin libmicrohttpd-dev dnsdbq gdb \
-	libjansson-dev >/dev/null
+	libjansson-dev \
+	chromium >/dev/null

@@ -305,7 +305,7 @@ bad_req() {	# PATH-AND-QUERY EXPECTED-PHRASE
 	if [ "$code" = 400 ] && grep -q "$2" "$tmp/body"; then ok "400 $1: $(head -1 "$tmp/body")"
 	else bad "$1: got $code '$(head -c 200 "$tmp/body")', want 400 '$2'"; fi
 }
-bad_req "/" "empty path part"
+bad_req "/dnsdb/" "empty path part"	# "/" itself is the web search page now (db/web.h)
 bad_req "/garbage/path" "unknown path"
 bad_req "/dnsdb/v2/lookup/rrset/name/a..b" "empty label"
 bad_req "/dnsdb/v2/lookup/rrset/name/$(printf 'a%.0s' $(seq 64)).test" "longer than 63"

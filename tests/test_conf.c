@@ -374,6 +374,25 @@ static void cidr_equality_compares_family_prefix_and_bits(void **state)
 	assert_false(conf_cidr_equal(&a, &b));
 }
 
+/* The search page's directory: the installed web/ by default, any path, or "" (no page). */
+static void db_web_dir_defaults_to_the_installed_page_and_can_be_set_or_emptied(void **state)
+{
+	struct dnsift_conf *c = new_conf();
+	const char *tail = "/share/dnsift/web";
+	char err[512];
+	size_t n;
+
+	(void)state;
+	n = strlen(c->db_web_dir);
+	assert_true(n > strlen(tail) && c->db_web_dir[0] == '/');
+	assert_string_equal(c->db_web_dir + n - strlen(tail), tail);
+	assert_int_equal(load(c, "db_web_dir = /srv/dnsift-web\n", err, sizeof(err)), 0);
+	assert_string_equal(c->db_web_dir, "/srv/dnsift-web");
+	assert_int_equal(load(c, "db_web_dir = \"\"\n", err, sizeof(err)), 0);
+	assert_string_equal(c->db_web_dir, "");
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +404,7 @@ int main(void)
 		cmocka_unit_test(file_errors_and_roundtrip_through_dump),
 		cmocka_unit_test(value_parsers_reject_garbage),
 		cmocka_unit_test(cidr_equality_compares_family_prefix_and_bits),
+		cmocka_unit_test(db_web_dir_defaults_to_the_installed_page_and_can_be_set_or_emptied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
