@@ -153,7 +153,8 @@ static int cmd_ingest(const struct dnsift_conf *conf, int argc, char **argv)
 		.quarantine_dir = qdir,
 		.batch_entries = conf->db_batch_entries,
 		.freshness_ms = conf->db_freshness_ms,
-		.compact = true,
+		/* The store's compactor thread merges tiers after commits (open_store). */
+		.compact = false,
 	};
 
 	in = ingest_create(&ip);

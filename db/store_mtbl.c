@@ -70,8 +70,9 @@ struct db_store {
 	bool writable;
 	uint64_t batch_max_entries;
 	uint64_t memory_bytes;
-	uint64_t next_num;
+	_Atomic uint64_t next_num;	/* committer and compactor both take numbers */
 	pthread_mutex_t lock;	/* guards view */
+	pthread_mutex_t vmod;	/* one view change (read, build, publish) at a time */
 	struct db_view *view;
 	struct mtbl_merger_options *mopt;
 	bool batch_open;
@@ -82,6 +83,13 @@ struct db_store {
 	bool committer_started, committer_stop, background_compaction;
 	struct db_batch *inflight;	/* handed over, not yet committed */
 	int inflight_rc;
+	/* the compactor thread: tiered merges after commits, off the commit path so a
+	 * long merge of a big tier never delays a commit (freshness) */
+	pthread_mutex_t cmpmu;		/* one compaction at a time (compactor or caller) */
+	pthread_t compactor;
+	bool compactor_started, compactor_kicked;
+	atomic_bool compactor_stop;
+	uint64_t compactions_failed;
 };
 
 static void file_unref(struct db_file *f)
@@ -303,8 +311,8 @@ static int view_load(struct db_store *s, struct db_view *cur, struct db_view **o
 				break;
 			}
 			v->files[v->n++] = f;
-			if (s->next_num <= f->num)
-				s->next_num = f->num + 1;
+			if (atomic_load(&s->next_num) <= f->num)
+				atomic_store(&s->next_num, f->num + 1);
 		}
 		for (size_t i = 0; rc == 0 && !retry && i < v->n; i++)
 			rc = file_replaces(v->files[i], &repl, &nrepl, &crepl);
@@ -468,6 +476,9 @@ struct db_store *db_store_open(const struct db_store_params *p)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->cmu, NULL);
 	pthread_cond_init(&s->ccv, NULL);
+	pthread_mutex_init(&s->vmod, NULL);
+	pthread_mutex_init(&s->cmpmu, NULL);
+	atomic_init(&s->compactor_stop, false);
 	s->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!s->dir || s->dirfd < 0) {
 		e = s->dir ? errno : ENOMEM;
@@ -504,6 +515,8 @@ fail:
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->cmu);
 	pthread_cond_destroy(&s->ccv);
+	pthread_mutex_destroy(&s->vmod);
+	pthread_mutex_destroy(&s->cmpmu);
 	free(s->dir);
 	free(s);
 	errno = e;
@@ -522,8 +535,19 @@ void db_store_close(struct db_store *s)
 		pthread_mutex_unlock(&s->cmu);
 		pthread_join(s->committer, NULL);
 	}
+	if (s->compactor_started) {
+		/* A merge in progress gives up (its .tmp is removed); the next open's
+		 * compactor does it again. */
+		pthread_mutex_lock(&s->cmu);
+		atomic_store(&s->compactor_stop, true);
+		pthread_cond_broadcast(&s->ccv);
+		pthread_mutex_unlock(&s->cmu);
+		pthread_join(s->compactor, NULL);
+	}
 	pthread_mutex_destroy(&s->cmu);
 	pthread_cond_destroy(&s->ccv);
+	pthread_mutex_destroy(&s->vmod);
+	pthread_mutex_destroy(&s->cmpmu);
 	view_unref(s->view);
 	mtbl_merger_options_destroy(&s->mopt);
 	if (s->lockfd >= 0)
@@ -536,14 +560,17 @@ void db_store_close(struct db_store *s)
 
 int db_store_refresh(struct db_store *s)
 {
-	struct db_view *cur = view_get(s), *nv;
-	int rc = view_load(s, cur, &nv);
+	struct db_view *cur, *nv;
+	int rc;
 
+	pthread_mutex_lock(&s->vmod);
+	cur = view_get(s);
+	rc = view_load(s, cur, &nv);
 	view_unref(cur);
-	if (rc)
-		return rc;
-	view_set(s, nv);
-	return 0;
+	if (rc == 0)
+		view_set(s, nv);
+	pthread_mutex_unlock(&s->vmod);
+	return rc;
 }
 
 /* A merged source over a view; *m must be destroyed by the caller. */
@@ -1266,7 +1293,21 @@ static bool is_rdata_type(uint8_t t)
 }
 
 /* Publish file num in the writer's view (the caller drops files it replaced). */
+static int view_add_file_locked(struct db_store *s, uint64_t num, const uint64_t *drop,
+				size_t ndrop);
+
 static int view_add_file(struct db_store *s, uint64_t num, const uint64_t *drop, size_t ndrop)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->vmod);
+	rc = view_add_file_locked(s, num, drop, ndrop);
+	pthread_mutex_unlock(&s->vmod);
+	return rc;
+}
+
+static int view_add_file_locked(struct db_store *s, uint64_t num, const uint64_t *drop,
+				size_t ndrop)
 {
 	struct db_view *cur = view_get(s), *nv = calloc(1, sizeof(*nv));
 	struct db_file *f;
@@ -1298,13 +1339,22 @@ static int view_add_file(struct db_store *s, uint64_t num, const uint64_t *drop,
 		atomic_fetch_add(&cur->files[i]->refs, 1);
 		nv->files[nv->n++] = cur->files[i];
 	}
-	nv->files[nv->n++] = f;
+	/* Keep the view in number order. */
+	size_t at = nv->n;
+
+	while (at > 0 && nv->files[at - 1]->num > f->num) {
+		nv->files[at] = nv->files[at - 1];
+		at--;
+	}
+	nv->files[at] = f;
+	nv->n++;
 	view_unref(cur);
 	view_set(s, nv);
 	return 0;
 }
 
 static int batch_commit_now(struct db_batch *b);
+static void compactor_kick(struct db_store *s);
 
 int db_batch_commit(struct db_batch *b)
 {
@@ -1344,7 +1394,7 @@ static int batch_commit_now(struct db_batch *b)
 	}
 	sort_parallel(b->ents, tmp, b->n);
 	free(tmp);
-	num = s->next_num++;
+	num = atomic_fetch_add(&s->next_num, 1);
 	w = writer_open(s, num, false);
 	if (!w) {
 		batch_free(b);
@@ -1409,12 +1459,58 @@ static int batch_commit_now(struct db_batch *b)
 		tmp_unlink(s, num);
 		return rc;
 	}
-	return view_add_file(s, num, NULL, 0);
+	rc = view_add_file(s, num, NULL, 0);
+	if (rc == 0)
+		compactor_kick(s);
+	return rc;
 }
 
 /* ---- committing in the background ------------------------------------------------ */
 
 static int compact_loop(struct db_store *s, bool full);
+
+static void *compactor_main(void *arg)
+{
+	struct db_store *s = arg;
+
+	pthread_mutex_lock(&s->cmu);
+	for (;;) {
+		while (!s->compactor_kicked && !atomic_load(&s->compactor_stop))
+			pthread_cond_wait(&s->ccv, &s->cmu);
+		if (atomic_load(&s->compactor_stop))
+			break;
+		s->compactor_kicked = false;
+		pthread_mutex_unlock(&s->cmu);
+		pthread_mutex_lock(&s->cmpmu);
+		int rc = compact_loop(s, false);
+
+		pthread_mutex_unlock(&s->cmpmu);
+		pthread_mutex_lock(&s->cmu);
+		if (rc && rc != -DNSIFT_EBUSY) {
+			/* Nothing is lost (the inputs stay); say so and retry at the next kick. */
+			s->compactions_failed++;
+			fprintf(stderr, "dnsift-db: %s: background compaction failed: %s\n", s->dir,
+				dnsift_strerror(rc));
+		}
+		if (getenv("DBG_COMPACT")) fprintf(stderr, "compactor rc=%d\n", rc);
+	}
+	pthread_mutex_unlock(&s->cmu);
+	return NULL;
+}
+
+/* After a commit: let the compactor look at the tiers (started on first use). */
+static void compactor_kick(struct db_store *s)
+{
+	if (!s->background_compaction)
+		return;
+	pthread_mutex_lock(&s->cmu);
+	if (!s->compactor_started &&
+	    pthread_create(&s->compactor, NULL, compactor_main, s) == 0)
+		s->compactor_started = true;
+	s->compactor_kicked = true;
+	pthread_cond_broadcast(&s->ccv);
+	pthread_mutex_unlock(&s->cmu);
+}
 
 static void *committer_main(void *arg)
 {
@@ -1431,10 +1527,6 @@ static void *committer_main(void *arg)
 		pthread_mutex_unlock(&s->cmu);
 		int rc = batch_commit_now(b);
 
-		/* The writer is filling its next batch and touches neither file numbers nor
-		 * the directory until it syncs, so merging tiers here is safe. */
-		if (rc == 0 && s->background_compaction)
-			rc = compact_loop(s, false);
 
 		pthread_mutex_lock(&s->cmu);
 		s->inflight = NULL;
@@ -1503,7 +1595,7 @@ static unsigned file_tier(uint64_t bytes)
 }
 
 /* Merge the files of v numbered in sel[0..n) into one new file. */
-static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *sel, size_t n)
+static int compact_files(struct db_store *s, struct db_view *v, uint64_t *sel, size_t n)
 {
 	struct mtbl_merger *m = mtbl_merger_init(s->mopt);
 	struct mtbl_writer *w;
@@ -1516,18 +1608,25 @@ static int compact_files(struct db_store *s, struct db_view *v, const uint64_t *
 
 	if (!m)
 		return -DNSIFT_ENOMEM;
+	/* REPLACES keys must go out in order (a view is not always in number order: a
+	 * commit may publish while a merge whose number is lower is running). */
+	qsort(sel, n, sizeof(*sel), cmp_u64);
 	for (size_t i = 0; i < v->n; i++)
 		for (size_t j = 0; j < n; j++)
 			if (v->files[i]->num == sel[j])
 				mtbl_merger_add_source(m, mtbl_reader_source(v->files[i]->reader));
-	num = s->next_num++;
+	num = atomic_fetch_add(&s->next_num, 1);
 	w = writer_open(s, num, true);
 	if (!w) {
 		mtbl_merger_destroy(&m);
 		return -DNSIFT_EIO;
 	}
 	it = mtbl_source_iter(mtbl_merger_source(m));
+	uint64_t seen = 0;
+
 	while (rc == 0 && it && mtbl_iter_next(it, &key, &klen, &val, &vlen) == mtbl_res_success) {
+		if ((++seen & 0xFFFF) == 0 && atomic_load(&s->compactor_stop))
+			rc = -DNSIFT_EBUSY;	/* closing: give up, the inputs are intact */
 		if (klen == 0)
 			continue;
 		/* The inputs' own stats and REPLACES entries describe them, not the output. */
@@ -1637,7 +1736,12 @@ int db_store_compact(struct db_store *s, bool full)
 	if (!s || !s->writable || s->batch_open)
 		return -DNSIFT_EINVAL;
 	rc = db_store_sync(s);
-	return rc ? rc : compact_loop(s, full);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&s->cmpmu);
+	rc = compact_loop(s, full);
+	pthread_mutex_unlock(&s->cmpmu);
+	return rc;
 }
 
 /* ---- queries --------------------------------------------------------------------- */
